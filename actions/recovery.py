@@ -1,0 +1,95 @@
+"""Recovery conversation actions: the form's questions and serving playbook steps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.playbook import Facts, PlaybookEntry, default_playbook
+from bot.rendering import entry_markdown
+from bot.understanding.answers import read_short_answer
+
+
+def facts_of(tracker: Tracker) -> Facts:
+    """The playbook facts currently held in slots."""
+    return {name: tracker.get_slot(name) for name in default_playbook().fact_values}
+
+
+def serve(dispatcher: CollectingDispatcher, entry: PlaybookEntry) -> list[EventType]:
+    dispatcher.utter_message(text=entry_markdown(entry))
+    return [SlotSet("recovery_path", entry.id)]
+
+
+class ValidateRecoveryForm(FormValidationAction):
+    """Asks only the questions the playbook needs, and reads typed short answers."""
+
+    def name(self) -> str:
+        return "validate_recovery_form"
+
+    async def next_requested_slot(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventType:
+        """The playbook's next question; None ends the form."""
+        return SlotSet("requested_slot", default_playbook().next_question(facts_of(tracker)))
+
+    def _short_answer(self, slot: str, tracker: Tracker) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != slot or tracker.get_slot(slot) is not None:
+            return {}
+        value = read_short_answer(slot, tracker.latest_message.get("text") or "")
+        return {} if value is None else {slot: value}
+
+    async def extract_account_type(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._short_answer("account_type", tracker)
+
+    async def extract_lockout_state(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._short_answer("lockout_state", tracker)
+
+    async def extract_is_admin(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._short_answer("is_admin", tracker)
+
+
+class ActionServeRecoveryPath(Action):
+    """Sends the steps of the playbook entry that fits the known facts."""
+
+    def name(self) -> str:
+        return "action_serve_recovery_path"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        entry = default_playbook().match(facts_of(tracker))
+        if entry is None:
+            dispatcher.utter_message(response="utter_fallback")
+            return []
+        return serve(dispatcher, entry)
+
+
+class ActionStepsDidNotWork(Action):
+    """Offers the entry's fallback path, or a person when there is none."""
+
+    def name(self) -> str:
+        return "action_steps_did_not_work"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        playbook = default_playbook()
+        served = playbook.find(tracker.get_slot("recovery_path") or "")
+        if served and served.if_this_fails:
+            dispatcher.utter_message(response="utter_try_next_path")
+            return [
+                *serve(dispatcher, playbook.get(served.if_this_fails)),
+                FollowupAction("utter_ask_steps_worked"),
+            ]
+        dispatcher.utter_message(response="utter_steps_failed")
+        return []

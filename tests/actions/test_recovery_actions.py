@@ -1,0 +1,84 @@
+"""The recovery actions, run directly on rasa_sdk trackers (no server needed)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.recovery import ActionServeRecoveryPath, ActionStepsDidNotWork, ValidateRecoveryForm
+
+DOMAIN: dict[str, Any] = {
+    "forms": {"recovery_form": {"required_slots": ["account_type", "lockout_state", "is_admin"]}}
+}
+
+
+def tracker(text: str = "", **slots: Any) -> Tracker:
+    return Tracker(
+        sender_id="test",
+        slots={"account_type": None, "lockout_state": None, "is_admin": None, "situation": None, **slots},
+        latest_message={"text": text, "intent": {"name": "inform"}, "entities": []},
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={"name": "recovery_form"},
+        latest_action_name="action_listen",
+    )
+
+
+def test_form_asks_whether_the_only_admin_for_locked_out_work_accounts() -> None:
+    form = ValidateRecoveryForm()
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(
+        form.run(dispatcher, tracker(account_type="work_school", lockout_state="locked_out"), DOMAIN)
+    )
+    assert SlotSet("requested_slot", "is_admin") in events
+
+
+def test_form_is_done_without_the_admin_question_for_personal_accounts() -> None:
+    form = ValidateRecoveryForm()
+    events = asyncio.run(
+        form.run(CollectingDispatcher(), tracker(account_type="personal", lockout_state="locked_out"), DOMAIN)
+    )
+    assert SlotSet("requested_slot", None) in events
+
+
+def test_form_reads_a_typed_short_answer_to_its_open_question() -> None:
+    form = ValidateRecoveryForm()
+    events = asyncio.run(
+        form.run(CollectingDispatcher(), tracker("the work one", requested_slot="account_type"), DOMAIN)
+    )
+    assert SlotSet("account_type", "work_school") in events
+    assert SlotSet("requested_slot", "lockout_state") in events
+
+
+def test_serving_sends_the_steps_and_records_the_path() -> None:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(
+        ActionServeRecoveryPath().run(
+            dispatcher, tracker(account_type="personal", lockout_state="has_other_method"), {}
+        )
+    )
+    assert events == [SlotSet("recovery_path", "personal.has_other_method")]
+    text = dispatcher.messages[0]["text"]
+    assert "Add a new way to sign in or verify" in text
+    assert "1. " in text and "https://support.microsoft.com/" in text
+
+
+def test_when_steps_fail_the_next_path_is_offered() -> None:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(
+        ActionStepsDidNotWork().run(
+            dispatcher,
+            tracker(
+                account_type="personal",
+                lockout_state="has_other_method",
+                recovery_path="personal.has_other_method",
+            ),
+            {},
+        )
+    )
+    assert SlotSet("recovery_path", "personal.locked_out") in events

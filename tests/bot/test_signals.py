@@ -1,0 +1,136 @@
+"""What bot.understanding reads from a message, and what it must leave unread."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from bot.understanding import Mention, Signals, read_signals
+from bot.understanding.answers import read_short_answer
+from bot.understanding.signals import account_type_of_email
+
+MentionsOf = Callable[[str], list[Mention]]
+
+
+def signals(
+    mentions_of: MentionsOf, text: str, intent: str | None = None, confidence: float = 0.0
+) -> Signals:
+    return read_signals(text, mentions_of(text), intent, confidence)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I changed my phone and can't get my Outlook verification code any more", "personal"),
+        ("my Xbox wants a code sent to my old number", "personal"),
+        ("locked out of my hotmail", "personal"),
+        ("it's bob@hotmail.com", "personal"),
+        ("Office 365 at work asks for the authenticator", "work_school"),
+        ("my school email", "work_school"),
+        ("our tenant enforces MFA", "work_school"),
+        ("Entra keeps asking me to approve", "work_school"),
+        ("it's jane@contoso.com", "work_school"),
+        ("it isn't my work account, it's my Xbox", "personal"),
+        ("work account, but I read it in Outlook", "work_school"),  # outright beats a hint
+    ],
+)
+def test_account_type(mentions_of: MentionsOf, text: str, expected: str) -> None:
+    assert signals(mentions_of, text).account_type == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I lost my phone and can't get my code",  # says nothing about the account
+        "the code doesn't work",
+        "my address is someone@gmail.com",  # a personal account may use Gmail, so may nobody
+        "my personal Outlook is fine but my work account is locked",  # both: ask
+    ],
+)
+def test_account_type_stays_unknown_without_a_clear_signal(mentions_of: MentionsOf, text: str) -> None:
+    assert signals(mentions_of, text).account_type is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I still have the app on my tablet", "has_other_method"),
+        ("I'm still signed in on my laptop", "has_other_method"),
+        ("I do have my backup email", "has_other_method"),
+        ("no way to get in at all", "locked_out"),
+        ("the code goes to my old number and that's all I set up", "locked_out"),
+        ("I'm completely locked out", "locked_out"),
+        ("I don't have any other method", "locked_out"),
+        ("there's no backup email on it", "locked_out"),
+    ],
+)
+def test_lockout_state_from_phrases(mentions_of: MentionsOf, text: str, expected: str) -> None:
+    assert signals(mentions_of, text).lockout_state == expected
+
+
+def test_lockout_state_from_a_confident_intent_only(mentions_of: MentionsOf) -> None:
+    text = "nothing I try gets me anywhere"
+    assert signals(mentions_of, text, "state_locked_out", 0.9).lockout_state == "locked_out"
+    assert signals(mentions_of, text, "state_locked_out", 0.3).lockout_state is None
+    assert signals(mentions_of, text, "report_problem", 0.99).lockout_state is None
+
+
+def test_lockout_state_unknown_when_a_message_only_describes_the_problem(mentions_of: MentionsOf) -> None:
+    assert signals(mentions_of, "I changed my phone and can't get my codes").lockout_state is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I'm the only admin", True),
+        ("I am the only global admin of our tenant", True),
+        ("there are no other admins", True),
+        ("I'm not the admin", False),
+        ("I'm just a regular user", False),
+        ("I lost my phone", None),
+    ],
+)
+def test_admin(mentions_of: MentionsOf, text: str, expected: bool | None) -> None:
+    assert signals(mentions_of, text).is_admin is expected
+
+
+def test_only_an_organisation_has_admins(mentions_of: MentionsOf) -> None:
+    assert signals(mentions_of, "I'm the only admin and I'm locked out").account_type == "work_school"
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        ("x@outlook.com", "personal"),
+        ("x@Hotmail.co.uk", "personal"),
+        ("x@live.com", "personal"),
+        ("x@contoso.com", "work_school"),
+        ("x@students.uni-example.edu", "work_school"),
+        ("x@gmail.com", None),
+        ("x@yahoo.com", None),
+    ],
+)
+def test_email_domains(address: str, expected: str | None) -> None:
+    assert account_type_of_email(address) == expected
+
+
+@pytest.mark.parametrize(
+    ("slot", "reply", "expected"),
+    [
+        ("account_type", "work", "work_school"),
+        ("account_type", "the school one", "work_school"),
+        ("account_type", "personal", "personal"),
+        ("account_type", "my own", "personal"),
+        ("account_type", "hmm not sure", None),
+        ("lockout_state", "I have another phone", "has_other_method"),
+        ("lockout_state", "no other way", None),  # a negation never means "other"
+        ("lockout_state", "nothing at all", "locked_out"),
+        ("is_admin", "only me", True),
+        ("is_admin", "not the only admin", None),
+        ("is_admin", "our IT department", False),
+        ("account_type", "this is a much longer message that tells a whole story about work", None),
+    ],
+)
+def test_short_answers_to_an_open_question(slot: str, reply: str, expected: object) -> None:
+    assert read_short_answer(slot, reply) == expected

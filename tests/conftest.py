@@ -1,0 +1,55 @@
+"""Shared fixtures: the project's spaCy pipeline, and a real running bot for server tests."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from spacy.language import Language
+
+from bot.nlp.builder import create_pipeline
+from bot.settings import Settings
+from bot.understanding import Mention
+from tools.stack import DEFAULT_MODEL, Stack, free_port
+
+
+@pytest.fixture(scope="session")
+def nlp() -> Language:
+    return create_pipeline()
+
+
+@pytest.fixture(scope="session")
+def mentions_of(nlp: Language):  # type: ignore[no-untyped-def]
+    def _mentions(text: str) -> list[Mention]:
+        return [Mention(e.label_, e.text, e.start_char, e.end_char) for e in nlp(text).ents]
+
+    return _mentions
+
+
+@pytest.fixture(scope="session")
+def bot_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The trained bot on free ports, with its own SQLite stores and the HTTP API on."""
+    if not DEFAULT_MODEL.exists():
+        pytest.fail(f"{DEFAULT_MODEL} is missing: run `make model` (make test does) first")
+    var_dir: Path = tmp_path_factory.mktemp("var")
+    action_port = free_port()
+    settings = replace(
+        Settings.from_env(),
+        var_dir=var_dir,
+        rasa_port=free_port(),
+        action_port=action_port,
+        action_server_url=f"http://127.0.0.1:{action_port}/webhook",
+        tracker_db_url=f"sqlite:///{var_dir / 'tracker.db'}",
+        tickets_db_url=f"sqlite:///{var_dir / 'tickets.db'}",
+        rasa_auth_token=secrets.token_hex(16),
+    )
+    env = {
+        "RECOVERY_BOT_VAR_DIR": str(var_dir),
+        "TRACKER_DB_URL": settings.tracker_db_url,
+        "TICKETS_DB_URL": settings.tickets_db_url,
+    }
+    with Stack(settings, extra_env=env, log_dir=var_dir / "logs").running() as stack:
+        yield stack

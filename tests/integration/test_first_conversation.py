@@ -1,0 +1,58 @@
+"""The foundation conversation, over the REST channel of a real running bot."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+import requests
+
+from tools.stack import Stack
+
+pytestmark = pytest.mark.servers
+
+
+def say(stack: Stack, sender: str, message: str) -> list[dict[str, Any]]:
+    reply = requests.post(
+        f"{stack.url()}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=60
+    )
+    reply.raise_for_status()
+    return list(reply.json())
+
+
+def slots(stack: Stack, sender: str) -> dict[str, Any]:
+    reply = requests.get(
+        f"{stack.url()}/conversations/{sender}/tracker",
+        params={"token": stack.settings.rasa_auth_token},
+        timeout=30,
+    )
+    reply.raise_for_status()
+    return dict(reply.json()["slots"])
+
+
+def test_new_phone_outlook_then_yes_serves_the_personal_steps(bot_stack: Stack) -> None:
+    sender = uuid.uuid4().hex
+    first = say(bot_stack, sender, "I changed my phone and can't get my Outlook verification code any more")
+    assert "another way" in first[-1]["text"]
+    assert [b["title"] for b in first[-1]["buttons"]] == [
+        "Yes, I have another way",
+        "No, I'm completely locked out",
+    ]
+    assert slots(bot_stack, sender)["account_type"] == "personal"
+
+    steps = say(bot_stack, sender, "yes")
+    text = "\n".join(m.get("text", "") for m in steps)
+    assert "Add a new way to sign in or verify" in text
+    assert "Did that get you back in?" in text
+    state = slots(bot_stack, sender)
+    assert state["lockout_state"] == "has_other_method"
+    assert state["recovery_path"] == "personal.has_other_method"
+    assert state["is_admin"] is None
+
+
+def test_the_api_refuses_a_wrong_token(bot_stack: Stack) -> None:
+    reply = requests.get(
+        f"{bot_stack.url()}/conversations/anyone/tracker", params={"token": "wrong"}, timeout=30
+    )
+    assert reply.status_code == 401

@@ -1,0 +1,1 @@
+"""Developer and operator tools: the process launcher, evaluation, benchmark."""

@@ -1,0 +1,240 @@
+"""Starts the action server and the Rasa server, waits until both answer, stops both.
+
+`python -m tools.stack run` is what `make run` calls; tests, the evaluation and the
+benchmark use `Stack` to bring up real servers on ports of their choosing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import requests
+
+from bot.settings import PROJECT_ROOT, Settings
+
+DEFAULT_MODEL = PROJECT_ROOT / "models" / "recovery-bot.tar.gz"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now (for tests that run servers side by side)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    """One action server and one or more Rasa servers sharing its settings."""
+
+    settings: Settings
+    model: Path = DEFAULT_MODEL
+    rasa_ports: tuple[int, ...] | None = None  # None: settings.rasa_port; (): no Rasa server
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+    log_dir: Path | None = None
+    start_action_server: bool = True
+    _processes: list[subprocess.Popen[bytes]] = field(default_factory=list, init=False)
+
+    @property
+    def ports(self) -> tuple[int, ...]:
+        return (self.settings.rasa_port,) if self.rasa_ports is None else self.rasa_ports
+
+    def url(self, index: int = 0) -> str:
+        return f"http://{self.settings.rasa_host}:{self.ports[index]}"
+
+    def _env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(self.extra_env)
+        env["SANIC_HOST"] = self.settings.action_host
+        env["ACTION_PORT"] = str(self.settings.action_port)
+        env["ACTION_SERVER_URL"] = self.settings.action_server_url
+        return env
+
+    def _spawn(self, name: str, command: list[str]) -> None:
+        log_dir = self.log_dir or self.settings.var_dir / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        log = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
+        process = subprocess.Popen(
+            command,
+            cwd=PROJECT_ROOT,
+            env=self._env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self._processes.append(process)
+
+    def start(self, timeout: float = 180.0) -> None:
+        python = sys.executable
+        if self.start_action_server:
+            self._spawn(
+                f"actions-{self.settings.action_port}",
+                [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.settings.action_port)],
+            )
+        for port in self.ports:
+            command = [
+                python,
+                "-m",
+                "rasa_addons",
+                "run",
+                "--model",
+                str(self.model),
+                "--interface",
+                self.settings.rasa_host,
+                "--port",
+                str(port),
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
+                "--cors",
+                "*",
+            ]
+            if self.settings.rasa_auth_token:
+                command += ["--enable-api", "--auth-token", self.settings.rasa_auth_token]
+            self._spawn(f"rasa-{port}", command)
+        self.wait_ready(timeout)
+
+    def wait_ready(self, timeout: float) -> None:
+        urls = [f"{self.url(i)}/" for i in range(len(self.ports))]
+        if self.start_action_server:
+            urls.append(f"http://{self.settings.action_host}:{self.settings.action_port}/health")
+        deadline = time.monotonic() + timeout
+        pending = list(urls)
+        while pending:
+            for process in self._processes:
+                if process.poll() is not None:
+                    self.stop()
+                    raise RuntimeError(
+                        f"a server exited with code {process.returncode} while starting; "
+                        f"see the logs in {self.log_dir or self.settings.var_dir / 'logs'}"
+                    )
+            if time.monotonic() > deadline:
+                self.stop()
+                raise TimeoutError(f"not answering after {timeout:.0f}s: {pending}")
+            pending = [u for u in pending if not is_up(u)]
+            if pending:
+                time.sleep(0.5)
+
+    def alive(self) -> bool:
+        return all(process.poll() is None for process in self._processes)
+
+    def stop(self) -> None:
+        """Asks every server to stop (SIGTERM), then kills what is still running after 15s."""
+        for process in self._processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for process in self._processes:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        self._processes.clear()
+
+    @contextmanager
+    def running(self, timeout: float = 180.0) -> Iterator[Stack]:
+        self.start(timeout)
+        try:
+            yield self
+        finally:
+            self.stop()
+
+
+def is_up(url: str) -> bool:
+    """True when `url` answers 200 within two seconds."""
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _print_how_to_chat(stack: Stack) -> None:
+    url = stack.url()
+    print(
+        f"\nThe recovery bot is up (Rasa {url}, actions on port {stack.settings.action_port}).\n"
+        f"  Chat in this terminal:   make shell   (in another terminal)\n"
+        f"  Chat over HTTP:          curl -s {url}/webhooks/rest/webhook \\\n"
+        f'                             -d \'{{"sender": "me", "message": "I lost my phone"}}\'\n'
+        f"  Logs:                    {stack.settings.var_dir / 'logs'}\n"
+        f"Press Ctrl-C to stop both servers.\n",
+        flush=True,
+    )
+
+
+STORIES_DIR = PROJECT_ROOT / "tests" / "stories"
+
+
+def test_stories(model: Path, action_port: int) -> int:
+    """Runs Rasa's end-to-end test stories against a real action server on `action_port`."""
+    stories = sorted(STORIES_DIR.glob("**/*.yml"))
+    if not stories:
+        print(f"no test stories found in {STORIES_DIR}", file=sys.stderr)
+        return 1
+    settings = replace(
+        Settings.from_env(),
+        action_port=action_port,
+        action_server_url=f"http://127.0.0.1:{action_port}/webhook",
+    )
+    with Stack(settings, model=model, rasa_ports=()).running():
+        env = {**os.environ, "ACTION_SERVER_URL": settings.action_server_url}
+        command = [
+            sys.executable,
+            "-m",
+            "rasa_addons",
+            "test",
+            "core",
+            "--model",
+            str(model),
+            "--stories",
+            str(STORIES_DIR),
+            "--endpoints",
+            "endpoints.yml",
+            "--fail-on-prediction-errors",
+            "--out",
+            "results/stories",
+        ]
+        return subprocess.call(command, cwd=PROJECT_ROOT, env=env)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("command", choices=["run", "test-stories"])
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--action-port", type=int, default=None)
+    args = parser.parse_args(argv)
+    if args.command == "test-stories":
+        return test_stories(args.model, args.action_port or free_port())
+    stack = Stack(Settings.from_env(), model=args.model)
+    print("Starting the action server and the Rasa server (loading the model takes a while)...", flush=True)
+    stopping = False
+
+    def _stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    stack.start()
+    _print_how_to_chat(stack)
+    try:
+        while not stopping and stack.alive():
+            time.sleep(0.5)
+    finally:
+        print("\nStopping both servers...", flush=True)
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
