@@ -9,12 +9,13 @@ RASA      := $(PY) -m rasa_addons
 MODEL     := models/recovery-bot.tar.gz
 SPACY_DIR := var/spacy/en_recovery
 DATA      := $(shell find data -type f -name '*.yml' 2>/dev/null)
-ACTION_TEST_PORT ?= 5155
+ACTION_TEST_PORT ?=
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
+export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
 .PHONY: help setup nlp model run shell test lint validate pytest stories lock clean
 
@@ -72,7 +73,7 @@ pytest: setup $(MODEL)
 
 stories: setup $(MODEL)
 	@echo "==> Rasa test stories (tests/stories) against the trained model and a real action server"
-	@$(PY) -m tools.stack test-stories --action-port $(ACTION_TEST_PORT)
+	@$(PY) -m tools.stack test-stories $(if $(ACTION_TEST_PORT),--action-port $(ACTION_TEST_PORT))
 
 lock: $(VENV)/.installed
 	@$(PIP) install -q -r requirements/dev.in

@@ -91,5 +91,5 @@ class ActionStepsDidNotWork(Action):
                 *serve(dispatcher, playbook.get(served.if_this_fails)),
                 FollowupAction("utter_ask_steps_worked"),
             ]
-        dispatcher.utter_message(response="utter_steps_failed")
+        dispatcher.utter_message(response="utter_offer_ticket")
         return []
