@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 Facts = Mapping[str, Any]
 """What is known about the person's case: fact name -> value (None when unknown)."""
+
+Rank = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -23,9 +26,9 @@ class Source:
 class PlaybookEntry:
     """One recovery path.
 
-    `when` maps fact names to the values the entry applies to. An entry applies when every
-    condition holds; among those that apply, the one with the most conditions wins.
-    `if_this_fails` names the entry to offer when the person says the steps did not work.
+    `when` maps fact names to the values the entry applies to; an entry applies when every
+    condition holds. `if_this_fails` names the entry to offer when the person says the steps
+    did not work.
     """
 
     id: str
@@ -37,19 +40,17 @@ class PlaybookEntry:
     offer_ticket: bool
     if_this_fails: str | None = None
 
-    @property
-    def specificity(self) -> int:
-        return len(self.when)
-
     def applies_to(self, facts: Facts) -> bool:
         return all(facts.get(name) in values for name, values in self.when.items())
 
-    def could_apply_to(self, facts: Facts, askable: frozenset[str]) -> bool:
-        """True when the entry applies, or could once an unknown askable fact is known."""
-        return all(
-            facts.get(name) in values or (name in askable and facts.get(name) is None)
-            for name, values in self.when.items()
-        )
+    def rank(self, askable: frozenset[str]) -> Rank:
+        """How specific the entry is: volunteered-fact conditions first, then all conditions.
+
+        What the person volunteered (their situation) outranks what the bot asks, so an entry
+        written for "my account was hacked" wins over the general entry for the same slots.
+        """
+        volunteered = sum(1 for name in self.when if name not in askable)
+        return volunteered, len(self.when)
 
 
 class PlaybookError(ValueError):
@@ -58,7 +59,11 @@ class PlaybookError(ValueError):
 
 @dataclass(frozen=True)
 class Playbook:
-    """All entries, with the facts they may test."""
+    """All entries, with the facts they may test.
+
+    The loader guarantees that no two entries of equal rank can apply to the same facts, so
+    the most specific applicable entry is always unique.
+    """
 
     entries: tuple[PlaybookEntry, ...]
     fact_values: Mapping[str, frozenset[Any]]
@@ -73,25 +78,43 @@ class Playbook:
             raise KeyError(entry_id)
         return entry
 
+    def rank(self, entry: PlaybookEntry) -> Rank:
+        return entry.rank(frozenset(self.askable))
+
     def match(self, facts: Facts) -> PlaybookEntry | None:
         """The most specific entry that applies to `facts`, or None."""
         applicable = [e for e in self.entries if e.applies_to(facts)]
-        if not applicable:
-            return None
-        return max(applicable, key=lambda e: e.specificity)
+        return max(applicable, key=self.rank, default=None)
 
     def next_question(self, facts: Facts) -> str | None:
         """The askable fact to ask next, or None when the answer is already decided.
 
-        A fact is worth asking while it is unknown and some entry that could still apply
-        depends on it; askable facts are asked in the order facts.yml lists them.
+        A fact is worth asking only while it is unknown and its answer could change which
+        entry is served; askable facts are asked in the order facts.yml lists them.
         """
-        askable = frozenset(self.askable)
-        candidates = [e for e in self.entries if e.could_apply_to(facts, askable)]
-        for name in self.askable:
-            if facts.get(name) is None and any(name in e.when for e in candidates):
-                return name
-        return None
+        unknown = [name for name in self.askable if facts.get(name) is None]
+        return next((name for name in unknown if self._decides(name, facts, unknown)), None)
+
+    def _decides(self, name: str, facts: Facts, unknown: list[str]) -> bool:
+        """Whether some answer to `name` serves another entry than leaving it unknown.
+
+        The other unknown facts are tried with every value, and unknown, so that when no
+        fact decides anything the entry served for `facts` is the one every answer leads to.
+        """
+        others = [other for other in unknown if other != name]
+        for filled in itertools.product(*(self._answers(other) for other in others)):
+            known = {**facts, **dict(zip(others, filled, strict=True))}
+            served = {self._id_of({**known, name: value}) for value in self._answers(name)}
+            if len(served) > 1:
+                return True
+        return False
+
+    def _answers(self, name: str) -> list[Any]:
+        return [None, *sorted(self.fact_values[name], key=str)]
+
+    def _id_of(self, facts: Facts) -> str | None:
+        entry = self.match(facts)
+        return entry.id if entry else None
 
     @staticmethod
     def describe(raw: Mapping[str, Any]) -> str:
