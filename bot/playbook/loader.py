@@ -81,7 +81,10 @@ def _texts(raw: Mapping[str, Any], field: str, *, required: bool) -> tuple[str, 
     if required and not texts:
         raise PlaybookError(f"{where}: needs at least one item in {field!r}")
     if not isinstance(texts, list) or not all(isinstance(t, str) and t.strip() for t in texts):
-        raise PlaybookError(f"{where}: {field!r} must be a list of non-empty texts")
+        hint = ""
+        if isinstance(texts, list) and any(isinstance(t, dict) for t in texts):
+            hint = " (an unquoted text containing ': ' reads as a mapping; put the text in quotes)"
+        raise PlaybookError(f"{where}: {field!r} must be a list of non-empty texts{hint}")
     return tuple(texts)
 
 

@@ -290,6 +290,12 @@ ENTRY = """
             "playbook entry 'loop_a': if_this_fails loops: loop_a -> loop_b -> loop_a",
         ),
         (
+            ENTRY.format(id="colon", when="{situation: abroad}", step="x").replace(
+                "steps: [x, Second step., Third step.]", "steps:\n    - Have this ready: a pen\n"
+            ),
+            "playbook entry 'colon': 'steps' must be a list of non-empty texts (an unquoted text",
+        ),
+        (
             ENTRY.format(id="personal.has_other_method", when="{situation: abroad}", step="x"),
             "playbook entry 'personal.has_other_method' is defined more than once",
         ),

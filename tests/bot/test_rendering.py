@@ -25,7 +25,7 @@ def test_title_warnings_and_official_links_are_shown(entry: PlaybookEntry) -> No
     for warning in entry.warnings:
         assert f"⚠️ {warning}" in text
     for source in entry.sources:
-        assert f"[{source.title}]({source.url})" in text
+        assert f"\n- [{source.title}]({source.url})" in text
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.id)
@@ -42,4 +42,4 @@ def test_parts_are_separated_so_channels_can_split_them() -> None:
     entry = default_playbook().get("personal.locked_out")
     parts = entry_markdown(entry).split("\n\n")
     assert len(parts) == 1 + len(entry.warnings) + 1
-    assert parts[-1].startswith("Official help: ")
+    assert parts[-1].startswith("Official help:\n- [")
