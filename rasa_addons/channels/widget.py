@@ -10,7 +10,6 @@ page read the conversation, exactly as it lets the page post into it over socket
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -22,11 +21,11 @@ from sanic.response import HTTPResponse
 
 from bot.rendering.transcript import came_through, transcript
 from bot.settings import PROJECT_ROOT
+from rasa_addons.channels.socketio import SESSION_ID
 
 WEB_DIR = PROJECT_ROOT / "web"
 BUNDLE = WEB_DIR / "build" / "widget.js"
 DEMO_PAGE = WEB_DIR / "demo" / "index.html"
-SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
 WIDGET_CHANNEL = "socketio"  # the Rasa channel the widget's messages arrive through
 
 

@@ -2,7 +2,7 @@
 // widget channel's history endpoint to show the conversation again after a reload.
 import { io } from "socket.io-client";
 
-export function connect({ serverUrl, sessionId, onReady, onBotMessage, onOffline }) {
+export function connect({ serverUrl, sessionId, onSessionId, onReady, onBotMessage, onOffline }) {
   const socket = io(serverUrl, {
     path: "/socket.io",
     transports: ["websocket", "polling"],
@@ -15,7 +15,12 @@ export function connect({ serverUrl, sessionId, onReady, onBotMessage, onOffline
   const pending = [];
 
   socket.on("connect", () => socket.emit("session_request", { session_id: sessionId }));
-  socket.on("session_confirm", () => {
+  socket.on("session_confirm", (confirmed) => {
+    if (typeof confirmed === "string" && confirmed !== sessionId) {
+      sessionId = confirmed; // the server chose another id: ours did not look random enough
+      onSessionId(confirmed);
+      for (const message of pending) message.session_id = confirmed;
+    }
     ready = true;
     onReady({ sentWhileOffline: pending.length > 0 });
     while (pending.length) socket.emit("user_uttered", pending.shift());

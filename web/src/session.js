@@ -19,10 +19,14 @@ export function pickStorage(kind) {
   }
 }
 
+export function rememberSessionId(storage, id) {
+  if (storage) storage.setItem(KEY, id);
+}
+
 export function sessionId(storage) {
   const stored = storage && storage.getItem(KEY);
   if (stored && /^[0-9a-f]{32}$/.test(stored)) return stored;
   const fresh = randomId();
-  if (storage) storage.setItem(KEY, fresh);
+  rememberSessionId(storage, fresh);
   return fresh;
 }

@@ -4,7 +4,7 @@
 // data-storage="local" keeps the conversation across tabs (default: this tab, until it closes).
 import { buildUi } from "./ui.js";
 import { connect } from "./connection.js";
-import { pickStorage, sessionId } from "./session.js";
+import { pickStorage, rememberSessionId, sessionId } from "./session.js";
 
 function start(script) {
   const serverUrl = (script.dataset.serverUrl || new URL(script.src).origin).replace(/\/+$/, "");
@@ -31,6 +31,7 @@ function start(script) {
   connection = connect({
     serverUrl,
     sessionId: id,
+    onSessionId: (confirmed) => rememberSessionId(storage, confirmed),
     async onReady({ sentWhileOffline }) {
       ui.setOffline(false);
       if (sentWhileOffline) return; // the screen already shows more than the server has stored
