@@ -40,6 +40,7 @@ export function buildUi(host, { title, onSend, onOpenChange }) {
   shadow.append(style, root);
 
   let typingTimer = 0;
+  let answerStart = null; // the first bubble of the bot's current answer
 
   function setOpen(open, { focus = true } = {}) {
     panel.hidden = !open;
@@ -51,19 +52,23 @@ export function buildUi(host, { title, onSend, onOpenChange }) {
     else launcher.focus();
   }
 
+  // Follow the conversation, but never scroll the start of a long answer (numbered steps)
+  // out of sight: the person reads it from its first line.
   function scrollDown() {
-    log.scrollTop = log.scrollHeight;
+    const bottom = log.scrollHeight - log.clientHeight;
+    log.scrollTop = answerStart ? Math.min(bottom, answerStart.offsetTop - 8) : bottom;
   }
 
   function removeReplies() {
     for (const group of log.querySelectorAll(".replies")) group.remove();
   }
 
-  function addUser(text, { pending = false } = {}) {
+  function addUser(text) {
     empty.hidden = true;
     removeReplies();
-    const bubble = element("div", { class: pending ? "msg user pending" : "msg user" }, text);
+    const bubble = element("div", { class: "msg user" }, text);
     log.append(bubble);
+    answerStart = null;
     scrollDown();
     return bubble;
   }
@@ -75,6 +80,7 @@ export function buildUi(host, { title, onSend, onOpenChange }) {
       const bubble = element("div", { class: "msg bot" });
       bubble.append(renderMarkdown(text));
       log.append(bubble);
+      answerStart = answerStart || bubble;
     }
     if (buttons.length) {
       const group = element("div", { class: "replies", role: "group", "aria-label": "Suggested replies" });
