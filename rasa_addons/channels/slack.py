@@ -114,7 +114,9 @@ class EnvSlackInput(SlackInput):
         @slack.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
             if not self.is_request_from_slack_authentic(request):
-                return response.text("Not signed by Slack (X-Slack-Signature).", status=HTTPStatus.UNAUTHORIZED)
+                return response.text(
+                    "Not signed by Slack (X-Slack-Signature).", status=HTTPStatus.UNAUTHORIZED
+                )
             content_type = (request.headers.get("content-type") or "").split(";")[0]
             if content_type == "application/json":
                 return await self._event(request.json or {}, on_new_message)
@@ -133,7 +135,10 @@ class EnvSlackInput(SlackInput):
         if not self._is_user_message(body) or event.get("subtype"):
             return response.text("")
         channel = event.get("channel", "")
-        metadata = {"out_channel": channel, "users": [a.get("user_id") for a in body.get("authorizations", [])]}
+        metadata = {
+            "out_channel": channel,
+            "users": [a.get("user_id") for a in body.get("authorizations", [])],
+        }
         if not self._is_supported_channel(body, metadata):
             return response.text("")
         # A retry repeats the event_id; a mention also arrives as a `message` event of the same ts.

@@ -60,11 +60,15 @@ class BotConnector:
                 }
                 async with session.post(self.settings.token_url, data=form) as answer:
                     if answer.status != 200:
-                        raise RuntimeError(f"the token endpoint answered {answer.status}: {await answer.text()}")
+                        raise RuntimeError(
+                            f"the token endpoint answered {answer.status}: {await answer.text()}"
+                        )
                     token = await answer.json(content_type=None)
                 self._token = token["access_token"]
                 lifetime = int(token.get("expires_in", 3600))
-                self._token_expires = time.monotonic() + max(lifetime - RENEW_BEFORE_EXPIRY_SECONDS, lifetime / 2)
+                self._token_expires = time.monotonic() + max(
+                    lifetime - RENEW_BEFORE_EXPIRY_SECONDS, lifetime / 2
+                )
             return self._token
 
     async def reply(self, activity: Mapping[str, Any], message: dict[str, Any]) -> None:
@@ -125,7 +129,9 @@ class TeamsInput(InputChannel):
         if len(missing) == len(variables):
             return OffChannel(cls.name(), missing)
         if missing:
-            raise ValueError(f"Teams is half configured: set {', '.join(missing)} too (README, Microsoft Teams)")
+            raise ValueError(
+                f"Teams is half configured: set {', '.join(missing)} too (README, Microsoft Teams)"
+            )
         return cls(settings, seen_keys_from_env(cls.name()))
 
     def __init__(self, settings: TeamsSettings, seen: SeenKeys) -> None:
@@ -158,13 +164,17 @@ class TeamsInput(InputChannel):
                 logger.exception("Could not read Bot Framework's signing keys")
                 return response.text("Cannot check the request's signature right now.", status=503)
             activity_id = str(activity.get("id") or "")
-            if activity.get("type") == "message" and (not activity_id or await self.seen.first_time(activity_id)):
+            if activity.get("type") == "message" and (
+                not activity_id or await self.seen.first_time(activity_id)
+            ):
                 self._answer(on_new_message, activity)
             return response.json({})
 
         return teams
 
-    def _answer(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], activity: dict[str, Any]) -> None:
+    def _answer(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]], activity: dict[str, Any]
+    ) -> None:
         text = MENTION.sub("", activity.get("text") or "").strip()
         sender = (activity.get("from") or {}).get("id")
         if not text or not sender or not (activity.get("conversation") or {}).get("id"):
