@@ -142,9 +142,10 @@ class EnvSlackInput(SlackInput):
         if not self._is_supported_channel(body, metadata):
             return response.text("")
         # A retry repeats the event_id; a mention also arrives as a `message` event of the same ts.
-        first_delivery = await self.seen.first_time(f"event:{body.get('event_id', '')}")
-        if not (await self.seen.first_time(f"message:{channel}:{event.get('ts', '')}") and first_delivery):
-            logger.info("Slack re-delivered event %s; already answered.", body.get("event_id"))
+        new_event = await self.seen.first_time(f"event:{body.get('event_id', '')}")
+        new_message = await self.seen.first_time(f"message:{channel}:{event.get('ts', '')}")
+        if not (new_event and new_message):
+            logger.info("Slack delivered event %s again; it is answered already.", body.get("event_id"))
             return response.text("")
         text = _unescape(self._sanitize_user_message(event["text"], metadata["users"]))
         self._answer(on_new_message, text, event.get("user", ""), channel)

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
-from channel_standins import BOT_USER, Captured, Cloud, slack_signature, user_texts
+from channel_standins import BOT_USER, SUPPORT_CHANNEL, Captured, Cloud, slack_signature, user_texts
 
 from tools.stack import Stack
 
@@ -191,3 +191,18 @@ def test_slack_is_off_without_its_variables(bot_stack: Stack) -> None:
     assert (
         requests.post(f"{bot_stack.url()}/webhooks/slack/webhook", data=b"{}", timeout=10).status_code == 404
     )
+
+
+def test_a_mention_that_also_arrives_as_a_channel_message_is_answered_once(person: SlackPerson) -> None:
+    mention = person.event(f"<@{BOT_USER}> hello")
+    mention["event"].update(type="app_mention", channel=SUPPORT_CHANNEL)
+    mention["event"].pop("channel_type")
+    message = json.loads(json.dumps(mention))
+    message["event_id"] = "Ev" + secrets.token_hex(6).upper()
+    message["event"].update(type="message", channel_type="channel")
+    person.channel = SUPPORT_CHANNEL
+    before = len(person.replies())
+    assert person.post(json.dumps(mention).encode()).status_code == 200
+    assert person.post(json.dumps(message).encode()).status_code == 200
+    person.wait_for_replies(before + 1)
+    assert user_texts(person.stack, person.user) == ["hello"]

@@ -163,3 +163,9 @@ def test_a_rate_limited_reply_is_retried(person: TeamsPerson, cloud: Cloud) -> N
 def test_teams_is_off_without_its_variables(bot_stack: Stack) -> None:
     health = requests.get(f"{bot_stack.url()}/webhooks/botframework/", timeout=10).json()
     assert health["status"] == "off"
+
+
+def test_an_activity_from_a_channel_the_key_is_not_endorsed_for_is_refused(person: TeamsPerson) -> None:
+    activity = {**person.activity("hello"), "channelId": "webchat"}
+    token = bot_framework_token(person.cloud, person.service_url)
+    assert person.post(activity, token).status_code == 401
