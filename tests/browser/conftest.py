@@ -24,6 +24,8 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
     "--disable-background-networking",
     "--disable-component-update",
+    "--disable-quic",
+    "--disable-sync",
     "--no-first-run",
 ]
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import aiohttp
 import pytest
@@ -15,6 +18,13 @@ from rasa_addons.channels.seen import MemorySeenKeys, RedisSeenKeys
 from rasa_addons.channels.socketio import accepted_session_id
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
+T = TypeVar("T")
+
+
+def run(work: Coroutine[Any, Any, T]) -> T:
+    """Runs `work` on a loop of its own (Playwright's sync API may hold this thread's loop)."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, work).result()
 
 
 def test_memory_remembers_a_key_until_it_expires() -> None:
@@ -28,7 +38,7 @@ def test_memory_remembers_a_key_until_it_expires() -> None:
         await asyncio.sleep(0.3)
         return [first, again, other, await seen.first_time("a")]
 
-    assert asyncio.run(scenario()) == [True, False, True, True]
+    assert run(scenario()) == [True, False, True, True]
 
 
 def test_redis_shares_what_was_seen_between_servers() -> None:
@@ -43,7 +53,7 @@ def test_redis_shares_what_was_seen_between_servers() -> None:
             await two.client.close()
 
     try:
-        assert asyncio.run(scenario()) == [True, False]
+        assert run(scenario()) == [True, False]
     finally:
         client = redis.Redis.from_url(REDIS_URL)
         for key in client.scan_iter(f"{prefix}*"):
@@ -71,7 +81,7 @@ def _post(server: HTTPServer) -> object:
         async with aiohttp.ClientSession() as session:
             return await post_json(session, server.url_for("/reply"), {"text": "hi"}, {})
 
-    return asyncio.run(call())
+    return run(call())
 
 
 def test_a_429_is_retried_after_the_time_asked(httpserver: HTTPServer) -> None:
