@@ -9,6 +9,7 @@ RASA      := $(PY) -m rasa_addons
 MODEL     := models/recovery-bot.tar.gz
 SPACY_DIR := var/spacy/en_recovery
 DATA      := $(shell find data -type f -name '*.yml' 2>/dev/null)
+WIDGET    := web/build/widget.js
 ACTION_TEST_PORT ?=
 
 export RASA_TELEMETRY_ENABLED := false
@@ -17,14 +18,14 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
-.PHONY: help setup nlp model run shell test lint validate pytest stories lock clean
+.PHONY: help setup nlp model widget run shell test lint validate pytest stories lock clean
 
 help:
 	@echo "make run     set up if needed, then start the bot on http://127.0.0.1:5005 (actions on 5055)"
 	@echo "make shell   chat with the bot in this terminal (starts it if it is not running)"
 	@echo "make test    set up if needed, then lint, validate data, pytest and Rasa test stories"
 
-setup: $(VENV)/.installed $(SPACY_DIR)/.built
+setup: $(VENV)/.installed $(SPACY_DIR)/.built $(WIDGET)
 
 $(VENV)/.installed: requirements/lock.txt
 	@echo "==> Python environment: $(VENV) (first time: about 5 minutes)"
@@ -42,6 +43,13 @@ $(SPACY_DIR)/.built: $(VENV)/.installed bot/nlp/patterns.yml bot/nlp/builder.py
 	@echo "==> Building the spaCy pipeline (blank English + entity ruler) into $(SPACY_DIR)"
 	@$(PY) -m bot build-nlp $(SPACY_DIR)
 	@touch $@
+
+# The chat widget's bundle, built from web/src with the exact packages of web/package-lock.json.
+widget: $(WIDGET)
+$(WIDGET): web/package-lock.json web/package.json $(wildcard web/src/*)
+	@command -v npm >/dev/null || { echo "npm (Node.js 20 or later) builds the chat widget: apt-get install nodejs npm"; exit 1; }
+	@echo "==> Building the chat widget into $(WIDGET) (npm ci, esbuild)"
+	@cd web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && npm run --silent build
 
 model: $(MODEL)
 $(MODEL): $(SPACY_DIR)/.built config.yml domain.yml $(DATA)

@@ -52,3 +52,49 @@ class Settings:
             lock_store_url=_env("LOCK_STORE_URL", ""),
             rasa_auth_token=os.environ.get("RASA_AUTH_TOKEN", ""),
         )
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    """The Slack app (README, "Slack"); without a bot token and signing secret Slack is off."""
+
+    bot_token: str
+    signing_secret: str
+    channel: str  # a channel id the bot also listens in, besides direct messages and mentions
+    api_url: str  # Slack's Web API; tests point it at a local stand-in
+
+    @classmethod
+    def from_env(cls) -> SlackSettings:
+        return cls(
+            bot_token=os.environ.get("SLACK_BOT_TOKEN", "").strip(),
+            signing_secret=os.environ.get("SLACK_SIGNING_SECRET", "").strip(),
+            channel=os.environ.get("SLACK_CHANNEL", "").strip(),
+            api_url=_env("SLACK_API_URL", "https://slack.com/api/"),
+        )
+
+
+@dataclass(frozen=True)
+class TeamsSettings:
+    """The Azure bot behind Microsoft Teams (README, "Microsoft Teams"); unset means Teams is off."""
+
+    app_id: str
+    app_password: str
+    tenant_id: str  # single-tenant bots; `botframework.com` for an older multi-tenant bot
+    openid_url: str  # Bot Framework's OpenID metadata, which names the signing keys (JWKS)
+    login_url: str  # Microsoft Entra ID, which issues the bot's outbound tokens
+
+    @classmethod
+    def from_env(cls) -> TeamsSettings:
+        return cls(
+            app_id=os.environ.get("MICROSOFT_APP_ID", "").strip(),
+            app_password=os.environ.get("MICROSOFT_APP_PASSWORD", "").strip(),
+            tenant_id=os.environ.get("MICROSOFT_TENANT_ID", "").strip(),
+            openid_url=_env(
+                "BOTFRAMEWORK_OPENID_URL", "https://login.botframework.com/v1/.well-known/openidconfiguration"
+            ),
+            login_url=_env("MICROSOFT_LOGIN_URL", "https://login.microsoftonline.com").rstrip("/"),
+        )
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.login_url}/{self.tenant_id}/oauth2/v2.0/token"

@@ -163,6 +163,7 @@ def _print_how_to_chat(stack: Stack) -> None:
     url = stack.url()
     print(
         f"\nThe recovery bot is up (Rasa {url}, actions on port {stack.settings.action_port}).\n"
+        f"  Chat in the browser:     {url}/webhooks/widget/demo   (the web widget on a demo help page)\n"
         f"  Chat in this terminal:   make shell   (in another terminal)\n"
         f"  Chat over HTTP:          curl -s {url}/webhooks/rest/webhook \\\n"
         f'                             -d \'{{"sender": "me", "message": "I lost my phone"}}\'\n'

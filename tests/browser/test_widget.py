@@ -1,0 +1,192 @@
+"""The web chat widget in headless Chromium, against the real bot (trained model + actions)."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+from playwright.sync_api import Browser, Page, expect
+from widget_page import SESSION_KEY, Widget
+
+from bot.settings import PROJECT_ROOT
+from tools.stack import Stack
+
+pytestmark = pytest.mark.servers
+
+OUTLOOK_NEW_PHONE = "I changed my phone and can't get my Outlook verification code any more"
+
+
+def demo_url(stack: Stack) -> str:
+    return f"{stack.url()}/webhooks/widget/demo"
+
+
+def tracker(stack: Stack, sender: str) -> dict:  # type: ignore[type-arg]
+    reply = requests.get(
+        f"{stack.url()}/conversations/{sender}/tracker",
+        params={"token": stack.settings.rasa_auth_token},
+        timeout=30,
+    )
+    reply.raise_for_status()
+    return dict(reply.json())
+
+
+def test_a_conversation_reaches_numbered_steps_with_safe_links(
+    page: Page, bot_stack: Stack, artifacts: Path
+) -> None:
+    page.goto(demo_url(bot_stack))
+    widget = Widget(page)
+    widget.open()
+    widget.say(OUTLOOK_NEW_PHONE)
+    expect(widget.person_says("I changed my phone")).to_be_visible()
+    expect(widget.bot_says("another way")).to_be_visible()
+    widget.choose("Yes, I have another way")
+
+    expect(widget.person_says("Yes, I have another way")).to_be_visible()
+    steps = widget.bot_says("Add your new phone or app first").get_by_role("listitem")
+    expect(steps).to_have_count(4)
+    expect(steps.first).to_contain_text("Sign in at account.microsoft.com")
+    expect(steps.first.locator("strong")).to_have_text("account.microsoft.com")
+    links = widget.bot_says("Official help").get_by_role("link")
+    expect(links.first).to_have_text("How to add security info to your Microsoft account")
+    for link in links.all():
+        assert link.get_attribute("href", timeout=5000).startswith("https://support.microsoft.com/")
+        assert link.get_attribute("target") == "_blank"
+        assert link.get_attribute("rel") == "noopener noreferrer"
+    expect(widget.replies).to_have_text(["Yes, it worked", "No, it didn't work"])
+
+    state = tracker(bot_stack, widget.session_id())["slots"]
+    assert (state["account_type"], state["recovery_path"]) == ("personal", "personal.has_other_method")
+    page.screenshot(path=artifacts / "widget.png")
+
+
+def test_a_reload_keeps_the_conversation(page: Page, bot_stack: Stack) -> None:
+    page.goto(demo_url(bot_stack))
+    widget = Widget(page)
+    widget.open()
+    widget.say(OUTLOOK_NEW_PHONE)
+    expect(widget.replies).to_have_count(2)
+    sender = widget.session_id()
+
+    page.reload()
+    expect(widget.person_says("I changed my phone")).to_be_visible()
+    expect(widget.bot_says("another way")).to_be_visible()
+    expect(widget.replies).to_have_text(["Yes, I have another way", "No, I'm completely locked out"])
+    assert widget.session_id() == sender
+
+    widget.choose("Yes, I have another way")  # the bot still knows it is a personal account
+    expect(widget.bot_says("Add your new phone or app first")).to_be_visible()
+    assert tracker(bot_stack, sender)["slots"]["recovery_path"] == "personal.has_other_method"
+
+
+def test_sender_ids_are_random_and_weak_ones_are_replaced(browser: Browser, bot_stack: Stack) -> None:
+    ids = []
+    for stored in (None, None, "me"):
+        context = browser.new_context()
+        if stored:
+            context.add_init_script(f"sessionStorage.setItem('{SESSION_KEY}', '{stored}')")
+        page = context.new_page()
+        page.goto(demo_url(bot_stack))
+        widget = Widget(page)
+        widget.open()
+        widget.say("hello")
+        expect(widget.log.locator(".msg.bot")).to_have_count(1)
+        ids.append(widget.session_id())
+        context.close()
+    assert all(re.fullmatch(r"[0-9a-f]{32}", sender) for sender in ids), ids
+    assert len(set(ids)) == 3
+
+
+def test_phone_width_fills_the_screen_without_sideways_scrolling(
+    browser: Browser, bot_stack: Stack, artifacts: Path
+) -> None:
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(demo_url(bot_stack))
+    widget = Widget(page)
+    widget.open()
+    widget.say(OUTLOOK_NEW_PHONE)
+    widget.choose("Yes, I have another way")
+    expect(widget.bot_says("Add your new phone or app first")).to_be_visible()
+
+    panel = page.get_by_role("region", name="Help with sign-in").bounding_box()
+    assert panel is not None
+    assert (panel["x"], panel["y"], panel["width"], panel["height"]) == (0, 0, 360, 740)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    log_overflow = widget.log.evaluate("log => log.scrollWidth - log.clientWidth")
+    assert log_overflow <= 0
+    for control in (widget.input, page.get_by_role("button", name="Send")):
+        box = control.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360
+        assert box["y"] + box["height"] <= 740
+    page.screenshot(path=artifacts / "widget-phone.png")
+    context.close()
+
+
+def test_everything_works_from_the_keyboard(page: Page, bot_stack: Stack) -> None:
+    page.goto(demo_url(bot_stack))
+    widget = Widget(page)
+    page.keyboard.press("Tab")
+    expect(widget.launcher).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(widget.input).to_be_focused()
+    expect(widget.log).to_have_attribute("aria-live", "polite")
+
+    page.keyboard.type(OUTLOOK_NEW_PHONE)
+    page.keyboard.press("Enter")
+    expect(widget.replies).to_have_count(2)
+    page.keyboard.press("Shift+Tab")
+    expect(widget.replies.last).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    expect(widget.replies.first).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(widget.person_says("Yes, I have another way")).to_be_visible()
+    expect(widget.input).to_be_focused()
+    expect(widget.bot_says("Add your new phone or app first")).to_be_visible()
+
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Send")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(widget.launcher).to_be_focused()
+    expect(widget.log).to_be_hidden()
+
+
+def _ticket_form_merged() -> bool:
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
+    return any("ticket" in name for name in domain.get("forms") or {})
+
+
+CONTACT_EMAIL = "alex.doe@example.com"
+
+
+def settled(stack: Stack, sender: str, messages: int) -> dict:  # type: ignore[type-arg]
+    """The tracker once the bot has answered the person's `messages`-th message and listens again."""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        state = tracker(stack, sender)
+        said = [e for e in state["events"] if e["event"] == "user"]
+        if len(said) == messages and state["latest_action_name"] == "action_listen":
+            return state
+        time.sleep(0.3)
+    raise AssertionError(f"the bot did not finish answering message {messages}")
+
+
+@pytest.mark.skipif(not _ticket_form_merged(), reason="the ticket form (issue 4) is not merged yet")
+def test_a_ticket_opened_from_the_widget(page: Page, bot_stack: Stack) -> None:
+    page.goto(demo_url(bot_stack))
+    widget = Widget(page)
+    widget.open()
+    widget.say("I'd like to talk to a person, please")
+    messages = 1
+    state = settled(bot_stack, widget.session_id(), messages)
+    while not state["slots"].get("ticket_id") and messages < 5:
+        asked = state["slots"].get("requested_slot") or ""
+        widget.say(CONTACT_EMAIL if "email" in asked else "I got a new phone and can't sign in to Outlook")
+        messages += 1
+        state = settled(bot_stack, widget.session_id(), messages)
+    ticket_id = state["slots"]["ticket_id"]
+    assert ticket_id, "no ticket was opened"
+    expect(widget.bot_says(ticket_id)).to_be_visible()

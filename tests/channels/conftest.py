@@ -1,0 +1,49 @@
+"""A Rasa server with Slack and Teams switched on, and the stand-in for their clouds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+from channel_standins import APP_ID, SIGNING_SECRET, SUPPORT_CHANNEL, TENANT_ID, Cloud
+
+from tools.stack import Stack, free_port
+
+
+@pytest.fixture(scope="session")
+def cloud() -> Iterator[Cloud]:
+    stand_in = Cloud()
+    stand_in.server.start()
+    yield stand_in
+    stand_in.server.stop()
+
+
+@pytest.fixture(scope="session")
+def channels_stack(
+    bot_stack: Stack, cloud: Cloud, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    """A second Rasa server (same model and action server as bot_stack) with Slack and Teams on."""
+    var_dir = tmp_path_factory.mktemp("channels-var")
+    settings = replace(
+        bot_stack.settings,
+        var_dir=var_dir,
+        rasa_port=free_port(),
+        tracker_db_url=f"sqlite:///{var_dir / 'tracker.db'}",
+    )
+    env = {
+        "RECOVERY_BOT_VAR_DIR": str(var_dir),
+        "TRACKER_DB_URL": settings.tracker_db_url,
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_CHANNEL": SUPPORT_CHANNEL,
+        "SLACK_API_URL": cloud.url("/slack/api/"),
+        "MICROSOFT_APP_ID": APP_ID,
+        "MICROSOFT_APP_PASSWORD": "test-app-password",
+        "MICROSOFT_TENANT_ID": TENANT_ID,
+        "BOTFRAMEWORK_OPENID_URL": cloud.url("/botframework/openid"),
+        "MICROSOFT_LOGIN_URL": cloud.url("/login"),
+    }
+    stack = Stack(settings, extra_env=env, log_dir=var_dir / "logs", start_action_server=False)
+    with stack.running() as running:
+        yield running
