@@ -260,14 +260,14 @@ def add_commands(commands: Any) -> None:
     command(db_commands, "current", _db_current, "show the schema version (fails if not the newest)")
 
 
-def run(handler: Handler, args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def run(handler: Handler, args: argparse.Namespace) -> int:
     """Runs one command; errors become one line on stderr and an exit code."""
     desk = None
     try:
         desk = TicketDesk.from_env()
         if handler is not _db_upgrade:
             desk.check_schema()
-        return handler(desk, args, out)
+        return handler(desk, args, sys.stdout)
     except TicketNotFound as error:
         print(f"error: no ticket {error.args[0]}", file=sys.stderr)
         return NOT_FOUND
