@@ -17,14 +17,14 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
-.PHONY: help setup nlp model run shell test lint validate pytest stories lock clean
+.PHONY: help setup nlp model run shell test lint validate pytest stories lock clean tickets-db
 
 help:
 	@echo "make run     set up if needed, then start the bot on http://127.0.0.1:5005 (actions on 5055)"
 	@echo "make shell   chat with the bot in this terminal (starts it if it is not running)"
 	@echo "make test    set up if needed, then lint, validate data, pytest and Rasa test stories"
 
-setup: $(VENV)/.installed $(SPACY_DIR)/.built
+setup: $(VENV)/.installed $(SPACY_DIR)/.built tickets-db
 
 $(VENV)/.installed: requirements/lock.txt
 	@echo "==> Python environment: $(VENV) (first time: about 5 minutes)"
@@ -42,6 +42,10 @@ $(SPACY_DIR)/.built: $(VENV)/.installed bot/nlp/patterns.yml bot/nlp/builder.py
 	@echo "==> Building the spaCy pipeline (blank English + entity ruler) into $(SPACY_DIR)"
 	@$(PY) -m bot build-nlp $(SPACY_DIR)
 	@touch $@
+
+# The ticket database (TICKETS_DB_URL) at the newest Alembic migration; quick when it is current.
+tickets-db: $(VENV)/.installed
+	@$(PY) -m bot db upgrade >/dev/null
 
 model: $(MODEL)
 $(MODEL): $(SPACY_DIR)/.built config.yml domain.yml $(DATA)
