@@ -90,6 +90,27 @@ def _checked_address(slot: str, value: Any, dispatcher: CollectingDispatcher) ->
     return {slot: checked.email}
 
 
+CASE_SLOTS = ("account_type", "lockout_state", "is_admin")
+
+
+def _case_read_from_address(tracker: Tracker) -> dict[str, Any]:
+    """Undoes case slots that the contact address alone changed.
+
+    The NLU reads an account type from an address's domain ("...@outlook.com" is personal),
+    which is right for the account the person is locked out of, but not for the address
+    they want to be contacted at: the case stays what the conversation had found.
+    """
+    before: dict[str, Any] = dict.fromkeys(CASE_SLOTS)
+    events = list(tracker.events)
+    latest = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
+    for event in events[:latest]:
+        if event.get("event") == "slot" and event.get("name") in before:
+            before[event["name"]] = event.get("value")
+        elif event.get("event") in ("restart", "session_started", "reset_slots"):
+            before = dict.fromkeys(CASE_SLOTS)
+    return {slot: value for slot, value in before.items() if tracker.get_slot(slot) != value}
+
+
 class ValidateTicketForm(FormValidationAction):
     """Reads the contact address (reusing one given earlier) and the description."""
 
@@ -120,7 +141,7 @@ class ValidateTicketForm(FormValidationAction):
         text = _text(tracker)
         typed = address_in(text)
         name = name_beside(text, typed) if checked["contact_email"] and typed else None
-        return {**checked, "contact_name": name}
+        return {**checked, "contact_name": name, **_case_read_from_address(tracker)}
 
     async def extract_ticket_description(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

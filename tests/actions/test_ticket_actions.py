@@ -134,6 +134,17 @@ def test_an_address_with_a_name_is_normalised_and_the_name_kept() -> None:
     assert SlotSet("contact_name", "Jane Doe") in events
 
 
+def test_the_contact_address_does_not_change_the_case() -> None:
+    history = ({"event": "slot", "name": "account_type", "value": "work_school", "timestamp": None},)
+    state = tracker(
+        "jane@outlook.com", history=history, requested_slot="contact_email", account_type="personal"
+    )
+    state.events.append({"event": "slot", "name": "account_type", "value": "personal", "timestamp": None})
+    events, _ = run(ValidateTicketForm(), state)
+    assert SlotSet("contact_email", "jane@outlook.com") in events
+    assert SlotSet("account_type", "work_school") in events  # the NLU read "personal" from the domain
+
+
 def test_cancel_extracts_nothing_so_the_cancel_rule_takes_over() -> None:
     events, messages = run(
         ValidateTicketForm(), tracker("never mind", "cancel", requested_slot="contact_email")
