@@ -94,7 +94,7 @@ class Forwarding:
         return results
 
     def _forward(self, claim: Claim) -> Result:
-        payload = TicketPayload.of(claim.ticket)
+        payload = TicketPayload(claim.ticket)
         started = self._clock()
         try:
             reference = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -85,19 +86,16 @@ class TicketStore:
                 # the random id was taken: try another
         raise RuntimeError(f"no free ticket id after {ID_ATTEMPTS} attempts")
 
-    def _by_request_key(self, request_key: str) -> Ticket | None:
+    def _first(self, condition: Any) -> Ticket | None:
         with self.db.session() as session:
-            ticket: Ticket | None = session.scalars(
-                select(Ticket).where(tickets.c.request_key == request_key)
-            ).first()
+            ticket: Ticket | None = session.scalars(select(Ticket).where(condition)).first()
             return ticket
 
+    def _by_request_key(self, request_key: str) -> Ticket | None:
+        return self._first(tickets.c.request_key == request_key)
+
     def find(self, public_id: str) -> Ticket | None:
-        with self.db.session() as session:
-            ticket: Ticket | None = session.scalars(
-                select(Ticket).where(tickets.c.public_id == public_id)
-            ).first()
-            return ticket
+        return self._first(tickets.c.public_id == public_id)
 
     def opened_by(self, public_id: str, sender_id: str) -> bool:
         """True when the conversation `sender_id` opened ticket `public_id`."""

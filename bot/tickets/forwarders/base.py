@@ -96,6 +96,11 @@ class Forwarder(ABC):
 
     can_find: ClassVar[bool] = False
 
+    @property
+    def auth(self) -> tuple[str, str]:
+        """HTTP basic credentials (user, token) for helpdesks that use them."""
+        return (self.settings.user, self.settings.token)
+
     def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         """One HTTP request; a non-2xx answer or a network failure raises ForwardingError."""
         try:

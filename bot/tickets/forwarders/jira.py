@@ -29,10 +29,6 @@ class JiraForwarder(Forwarder):
     def _requests_url(self) -> str:
         return f"{self.settings.url}/rest/servicedeskapi/request"
 
-    @property
-    def _auth(self) -> tuple[str, str]:
-        return (self.settings.user, self.settings.token)
-
     def create(self, ticket: TicketPayload, idempotency_key: str) -> str:
         body = {
             "serviceDeskId": self.settings.jira_service_desk_id,
@@ -41,7 +37,7 @@ class JiraForwarder(Forwarder):
         }
         headers = {"Accept": "application/json"}
         answer = self.json_of(
-            self.request("POST", self._requests_url, json=body, auth=self._auth, headers=headers)
+            self.request("POST", self._requests_url, json=body, auth=self.auth, headers=headers)
         )
         if not isinstance(answer, dict) or not answer.get("issueKey"):
             raise ForwardingError("Jira accepted the request without an issue key", retryable=True)
@@ -58,7 +54,7 @@ class JiraForwarder(Forwarder):
                 "GET",
                 self._requests_url,
                 params=params,
-                auth=self._auth,
+                auth=self.auth,
                 headers={"Accept": "application/json"},
             )
         )

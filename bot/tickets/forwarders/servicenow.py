@@ -23,10 +23,6 @@ class ServiceNowForwarder(Forwarder):
     def _incidents_url(self) -> str:
         return f"{self.settings.url}/api/now/table/incident"
 
-    @property
-    def _auth(self) -> tuple[str, str]:
-        return (self.settings.user, self.settings.token)
-
     def create(self, ticket: TicketPayload, idempotency_key: str) -> str:
         body = {
             "short_description": ticket.subject,
@@ -35,7 +31,7 @@ class ServiceNowForwarder(Forwarder):
             "correlation_display": CORRELATION_DISPLAY,
         }
         answer = self.json_of(
-            self.request("POST", self._incidents_url, json=body, auth=self._auth, headers=_JSON)
+            self.request("POST", self._incidents_url, json=body, auth=self.auth, headers=_JSON)
         )
         try:
             return str(answer["result"]["number"])
@@ -51,7 +47,7 @@ class ServiceNowForwarder(Forwarder):
             "sysparm_limit": "1",
         }
         answer = self.json_of(
-            self.request("GET", self._incidents_url, params=params, auth=self._auth, headers=_JSON)
+            self.request("GET", self._incidents_url, params=params, auth=self.auth, headers=_JSON)
         )
         found = answer.get("result") if isinstance(answer, dict) else None
         return str(found[0]["number"]) if found else None

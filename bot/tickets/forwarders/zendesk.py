@@ -22,7 +22,7 @@ class ZendeskForwarder(Forwarder):
     can_find = True
 
     @property
-    def _auth(self) -> tuple[str, str]:
+    def auth(self) -> tuple[str, str]:
         return (f"{self.settings.user}/token", self.settings.token)
 
     @property
@@ -34,7 +34,7 @@ class ZendeskForwarder(Forwarder):
             "ticket": {
                 "subject": ticket.subject,
                 "comment": {"body": ticket.body},
-                "requester": {"email": ticket.contact_email, "name": ticket.requester_name},
+                "requester": ticket.requester,
                 "external_id": ticket.public_id,
                 "tags": TAGS,
             }
@@ -44,7 +44,7 @@ class ZendeskForwarder(Forwarder):
                 "POST",
                 self._tickets_url,
                 json=body,
-                auth=self._auth,
+                auth=self.auth,
                 headers={"Idempotency-Key": idempotency_key},
             )
         )
@@ -55,7 +55,7 @@ class ZendeskForwarder(Forwarder):
 
     def find(self, ticket: TicketPayload) -> str | None:
         answer = self.json_of(
-            self.request("GET", self._tickets_url, params={"external_id": ticket.public_id}, auth=self._auth)
+            self.request("GET", self._tickets_url, params={"external_id": ticket.public_id}, auth=self.auth)
         )
         found = answer.get("tickets") if isinstance(answer, dict) else None
         return str(found[0]["id"]) if found else None

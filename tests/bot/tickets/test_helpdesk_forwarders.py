@@ -30,7 +30,7 @@ OPENED = datetime(2025, 11, 27, 14, 5, tzinfo=timezone.utc)
 
 @pytest.fixture
 def ticket(make_request: Callable[..., TicketRequest]) -> TicketPayload:
-    return TicketPayload.of(new_ticket(make_request(contact_name="Jane Doe"), "RB-7K3P9Q", OPENED))
+    return TicketPayload(new_ticket(make_request(contact_name="Jane Doe"), "RB-7K3P9Q", OPENED))
 
 
 def basic(user: str, password: str) -> str:

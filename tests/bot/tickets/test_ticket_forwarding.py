@@ -236,18 +236,28 @@ class FakeHelpdesk:
         server.expect_request(self.PATHS[self.kind], method="GET").respond_with_handler(self.search)
 
 
-@pytest.mark.parametrize("kind", ["zendesk", "jira", "servicenow"])
-def test_after_an_unknown_outcome_the_ticket_is_looked_up_not_sent_again(
-    kind: str,
+SEARCHABLE = ["zendesk", "jira", "servicenow"]
+
+
+@pytest.fixture
+def searchable(
+    request: pytest.FixtureRequest,
     database: Database,
     helpdesk: HTTPServer,
     settings_for: SettingsFor,
-    make_request: MakeRequest,
     clock: Clock,
+) -> Setup:
+    """A desk forwarding to the parametrised searchable helpdesk at the local server."""
+    return setup(database, settings_for(request.param, helpdesk.url_for("")), clock)
+
+
+@pytest.mark.parametrize("searchable", SEARCHABLE, indirect=True)
+def test_after_an_unknown_outcome_the_ticket_is_looked_up_not_sent_again(
+    searchable: Setup, helpdesk: HTTPServer, make_request: MakeRequest, clock: Clock
 ) -> None:
-    fake = FakeHelpdesk(kind, slow_first_create=True)
+    fake = FakeHelpdesk(searchable.desk.helpdesk.kind, slow_first_create=True)
     fake.serve(helpdesk)
-    forwarding = setup(database, settings_for(kind, helpdesk.url_for("")), clock)
+    forwarding = searchable
     public_id = forwarding.desk.open(make_request()).ticket.public_id
     assert [r.outcome for r in forwarding.forwarding.run_once()] == [RETRY]  # timed out, yet created
     clock.advance(60)
@@ -257,19 +267,15 @@ def test_after_an_unknown_outcome_the_ticket_is_looked_up_not_sent_again(
     assert forwarding.desk.store.record(public_id).ticket.helpdesk_reference == result.detail
 
 
-@pytest.mark.parametrize("kind", ["zendesk", "jira", "servicenow"])
+@pytest.mark.parametrize("searchable", SEARCHABLE, indirect=True)
 def test_a_ticket_that_never_arrived_is_sent_after_the_lookup(
-    kind: str,
-    database: Database,
-    helpdesk: HTTPServer,
-    settings_for: SettingsFor,
-    make_request: MakeRequest,
-    clock: Clock,
+    searchable: Setup, helpdesk: HTTPServer, make_request: MakeRequest, clock: Clock
 ) -> None:
+    kind = searchable.desk.helpdesk.kind
     fake = FakeHelpdesk(kind)
     helpdesk.expect_oneshot_request(FakeHelpdesk.PATHS[kind], method="POST").respond_with_data("", status=502)
     fake.serve(helpdesk)
-    forwarding = setup(database, settings_for(kind, helpdesk.url_for("")), clock)
+    forwarding = searchable
     forwarding.desk.open(make_request())
     assert [r.outcome for r in forwarding.forwarding.run_once()] == [RETRY]
     clock.advance(60)
