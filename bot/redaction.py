@@ -77,9 +77,12 @@ def _secret_rule(raw: dict[str, Any], connector: str) -> _Rule:
 def _rules() -> _Rules:
     spec = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
     keep = {kind: tuple(_compile(p) for p in patterns) for kind, patterns in spec["keep"].items()}
+    labels = dict(spec["labels"])
+    # Text that was redacted already stays as it is: redact(redact(text).text) changes nothing.
+    placeholders = re.compile("|".join(re.escape(label) for label in labels.values()))
     return _Rules(
-        labels=dict(spec["labels"]),
-        keep=tuple(pattern for patterns in keep.values() for pattern in patterns),
+        labels=labels,
+        keep=(placeholders, *(pattern for patterns in keep.values() for pattern in patterns)),
         secrets=tuple(_secret_rule(raw, spec["connector"]) for raw in spec["secrets"]),
         contact=tuple(
             _Rule(kind, pattern, announced=False)

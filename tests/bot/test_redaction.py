@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 
 import pytest
@@ -69,7 +70,7 @@ def test_secrets_are_masked_and_named(text: str, masked: str, kinds: tuple[str, 
         "my password isn't working and the code expired",
         "the TAP expired yesterday",
         "I have had this account since 2012, it's 2024 now",
-        "Call me on +44 7700 900123 or 555-123-4567",
+        "Call me on +44 7700 900123 or 555-123-4567 or 020 7946 0958",
         "What's the status of RB-7K3P9Q?",
         "mail me at jane.doe1234@example.com",
         "go to https://mysignins.microsoft.com/security-info or aka.ms/sspr",
@@ -82,6 +83,14 @@ def test_secrets_are_masked_and_named(text: str, masked: str, kinds: tuple[str, 
 def test_ordinary_text_is_left_alone(text: str) -> None:
     assert redact(text).text == text
     assert redact(text).kinds == ()
+
+
+@pytest.mark.parametrize(
+    "text", ["my password is hunter2", "pw: [password removed]", "TAP: nc+&G=xwDKCz, code 123456"]
+)
+def test_redacting_redacted_text_changes_nothing(text: str) -> None:
+    once = redact(text).text
+    assert redact(once).text == once
 
 
 def test_contact_details_are_masked_for_logs() -> None:
@@ -110,6 +119,30 @@ WORDS = ["phone", "Outlook", "work", "account", "lost", "new", "Authenticator", 
 def test_sentences_of_ordinary_words_are_unchanged(words: list[str]) -> None:
     sentence = " ".join(words)
     assert redact(sentence).text == sentence
+
+
+LABELS = {"[password removed]", "[code removed]", "[access pass removed]", "[secret removed]"}
+PIECES = [
+    *WORDS,
+    "password:",
+    "is",
+    "hunter2",
+    "481516",
+    "123 456",
+    "TAP",
+    "nc+&G=xwDKCz",
+    "RB-7K3P9Q",
+    "2024",
+]
+
+
+@given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=15))
+def test_redacting_twice_keeps_every_mask_intact(pieces: list[str]) -> None:
+    once = redact(" ".join(pieces)).text
+    twice = redact(once).text
+    masks = re.findall(r"\[[^\]]*\]", twice)
+    assert set(masks) <= LABELS
+    assert len(masks) >= len(re.findall(r"\[[^\]]*\]", once))
 
 
 def test_random_looking_means_mixed_and_changing() -> None:
