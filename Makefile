@@ -18,14 +18,14 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
-.PHONY: help setup nlp model widget run shell test lint validate pytest stories lock clean
+.PHONY: help setup nlp model widget run shell test lint validate pytest stories lock clean tickets-db
 
 help:
 	@echo "make run     set up if needed, then start the bot on http://127.0.0.1:5005 (actions on 5055)"
 	@echo "make shell   chat with the bot in this terminal (starts it if it is not running)"
 	@echo "make test    set up if needed, then lint, validate data, pytest and Rasa test stories"
 
-setup: $(VENV)/.installed $(SPACY_DIR)/.built $(WIDGET)
+setup: $(VENV)/.installed $(SPACY_DIR)/.built $(WIDGET) tickets-db
 
 $(VENV)/.installed: requirements/lock.txt
 	@echo "==> Python environment: $(VENV) (first time: about 5 minutes)"
@@ -50,6 +50,10 @@ $(WIDGET): web/package-lock.json web/package.json $(wildcard web/src/*)
 	@command -v npm >/dev/null || { echo "npm (Node.js 20 or later) builds the chat widget: apt-get install nodejs npm"; exit 1; }
 	@echo "==> Building the chat widget into $(WIDGET) (npm ci, esbuild)"
 	@cd web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && npm run --silent build
+
+# The ticket database (TICKETS_DB_URL) at the newest Alembic migration; quick when it is current.
+tickets-db: $(VENV)/.installed
+	@$(PY) -m bot db upgrade >/dev/null
 
 model: $(MODEL)
 $(MODEL): $(SPACY_DIR)/.built config.yml domain.yml $(DATA)

@@ -1,6 +1,8 @@
 """`python -m bot <command>`: the project's own command line.
 
 build-nlp DIR     write the spaCy pipeline (blank English + entity ruler) to DIR
+tickets ...       support tickets: list, show, export, retry, close (bot/tickets/cli.py)
+db upgrade        create or upgrade the ticket database's schema (Alembic migrations)
 """
 
 from __future__ import annotations
@@ -8,6 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+
+from bot.tickets.cli import add_commands as add_ticket_commands
 
 
 def _build_nlp(args: argparse.Namespace) -> int:
@@ -24,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     build = commands.add_parser("build-nlp", help="build the project's spaCy pipeline")
     build.add_argument("output", type=Path)
     build.set_defaults(handler=_build_nlp)
+    add_ticket_commands(commands)
     args = parser.parse_args(argv)
     return int(args.handler(args))
 

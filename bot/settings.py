@@ -98,3 +98,52 @@ class TeamsSettings:
     @property
     def token_url(self) -> str:
         return f"{self.login_url}/{self.tenant_id}/oauth2/v2.0/token"
+HELPDESKS = ("webhook", "zendesk", "jira", "servicenow")
+
+
+@dataclass(frozen=True)
+class HelpdeskSettings:
+    """Where tickets are forwarded (README, "Support tickets"); `kind` empty: nowhere.
+
+    HELPDESK            webhook | zendesk | jira | servicenow (unset: tickets stay local)
+    HELPDESK_URL        webhook: the endpoint; others: the site, e.g. https://acme.zendesk.com
+    HELPDESK_USER       zendesk agent email / jira account email / servicenow user
+    HELPDESK_TOKEN      zendesk API token / jira API token / servicenow password
+    HELPDESK_WEBHOOK_SECRET      webhook: the HMAC-SHA256 signing secret
+    JIRA_SERVICE_DESK_ID, JIRA_REQUEST_TYPE_ID   jira: where requests are created
+    HELPDESK_TIMEOUT_SECONDS     every helpdesk request's timeout (default 10)
+    TICKETS_RETRY_BASE_SECONDS   first retry delay, doubled per attempt (default 15)
+    TICKETS_RETRY_MAX_SECONDS    longest delay between retries (default 600)
+    TICKETS_FORWARD_INTERVAL_SECONDS   how often the action server looks for due tickets (default 5)
+    """
+
+    kind: str
+    url: str
+    user: str
+    token: str
+    webhook_secret: str
+    jira_service_desk_id: str
+    jira_request_type_id: str
+    timeout_seconds: float
+    retry_base_seconds: float
+    retry_max_seconds: float
+    forward_interval_seconds: float
+
+    @classmethod
+    def from_env(cls) -> HelpdeskSettings:
+        kind = _env("HELPDESK", "").lower()
+        if kind and kind not in HELPDESKS:
+            raise ValueError(f"HELPDESK={kind!r}: expected one of {', '.join(HELPDESKS)} or unset")
+        return cls(
+            kind=kind,
+            url=_env("HELPDESK_URL", "").rstrip("/"),
+            user=_env("HELPDESK_USER", ""),
+            token=os.environ.get("HELPDESK_TOKEN", ""),
+            webhook_secret=os.environ.get("HELPDESK_WEBHOOK_SECRET", ""),
+            jira_service_desk_id=_env("JIRA_SERVICE_DESK_ID", ""),
+            jira_request_type_id=_env("JIRA_REQUEST_TYPE_ID", ""),
+            timeout_seconds=float(_env("HELPDESK_TIMEOUT_SECONDS", "10")),
+            retry_base_seconds=float(_env("TICKETS_RETRY_BASE_SECONDS", "15")),
+            retry_max_seconds=float(_env("TICKETS_RETRY_MAX_SECONDS", "600")),
+            forward_interval_seconds=float(_env("TICKETS_FORWARD_INTERVAL_SECONDS", "5")),
+        )

@@ -78,7 +78,8 @@ class Stack:
         if self.start_action_server:
             self._spawn(
                 f"actions-{self.settings.action_port}",
-                [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.settings.action_port)],
+                # actions/__main__.py: rasa_sdk's server plus the ticket forwarding loop
+                [python, "-m", "actions", "--actions", "actions", "--port", str(self.settings.action_port)],
             )
         for port in self.ports:
             command = [

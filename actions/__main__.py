@@ -1,0 +1,79 @@
+"""`python -m actions`: rasa_sdk's action server, which also forwards tickets in the background.
+
+It takes rasa_sdk's arguments (`--port`, `--actions`, `--cors`, ...). Before serving it
+upgrades the ticket database to the newest migration; while serving, a ForwardingLoop
+sends queued tickets to the configured helpdesk (none when HELPDESK is unset) and is
+woken whenever a ticket is opened. tools/stack.py starts the action server this way.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from rasa_sdk import utils
+from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME
+from rasa_sdk.endpoint import create_app, create_argument_parser, create_ssl_context
+from rasa_sdk.plugin import plugin_manager
+from sanic import Sanic
+
+from actions.tickets import ticket_desk
+from bot.settings import HelpdeskSettings
+from bot.tickets import TicketDesk
+from bot.tickets.forwarding import ForwardingLoop
+
+logger = logging.getLogger(__name__)
+
+
+def attach_forwarding(app: Sanic) -> None:
+    """Starts the forwarding loop with the server (in every worker) and stops it with it."""
+
+    async def start_forwarding(app: Sanic, _: Any) -> None:
+        desk = ticket_desk()
+        forwarding = desk.forwarding()
+        if forwarding is None:
+            logger.info("no helpdesk configured (HELPDESK unset): tickets stay in the local store")
+            return
+        loop = ForwardingLoop(forwarding, HelpdeskSettings.from_env().forward_interval_seconds)
+        desk.on_opened = loop.wake
+        loop.start()
+        app.ctx.forwarding_loop = loop
+        logger.info("forwarding tickets to %s", desk.helpdesk.kind)
+
+    async def stop_forwarding(app: Sanic, _: Any) -> None:
+        loop = getattr(app.ctx, "forwarding_loop", None)
+        if loop is not None:
+            loop.stop()
+
+    app.register_listener(start_forwarding, "after_server_start")
+    app.register_listener(stop_forwarding, "before_server_stop")
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = create_argument_parser().parse_args(argv)
+    utils.configure_colored_logging(args.loglevel)
+    utils.configure_file_logging(
+        logging.getLogger(APPLICATION_ROOT_LOGGER_NAME),
+        args.log_file,
+        args.loglevel,
+        args.logging_config_file,
+    )
+    utils.update_sanic_log_level()
+    logging.getLogger("bot").setLevel(logging.INFO)
+
+    setup = TicketDesk.from_env()  # fails fast on a bad HELPDESK configuration
+    setup.upgrade()
+    setup.db.dispose()
+
+    app = create_app(args.actions or "actions", cors_origins=args.cors, auto_reload=args.auto_reload)
+    plugin_manager().hook.attach_sanic_app_extensions(app=app)
+    attach_forwarding(app)
+    ssl_context = create_ssl_context(args.ssl_certificate, args.ssl_keyfile, args.ssl_password)
+    host = os.environ.get("SANIC_HOST", "0.0.0.0")
+    logger.info("action server on %s:%s", host, args.port)
+    app.run(host, args.port, ssl=ssl_context, workers=utils.number_of_sanic_workers())
+
+
+if __name__ == "__main__":
+    main()

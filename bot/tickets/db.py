@@ -1,0 +1,74 @@
+"""Connecting to the ticket database (any SQLAlchemy URL; SQLite by default)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+
+class DatabaseError(RuntimeError):
+    """The ticket database cannot be reached or is not set up; the message says what to do."""
+
+
+def _serialise_sqlite_writes(engine: Engine) -> None:
+    """Every SQLite transaction starts with BEGIN IMMEDIATE.
+
+    pysqlite would otherwise begin lazily, and a transaction that reads before it writes can
+    fail with "database is locked" when another process wrote in between (the action
+    server and the staff CLI share the file). Waiting for the lock up front avoids that.
+    """
+
+    def _connect(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    event.listen(engine, "connect", _connect)
+    event.listen(engine, "begin", _begin)
+
+
+def engine_for(url: str) -> Engine:
+    """An engine for `url`; a SQLite file's folder is created when missing."""
+    parsed = make_url(url)
+    is_sqlite = parsed.get_backend_name() == "sqlite"
+    connect_args: dict[str, Any] = {}
+    if is_sqlite:
+        connect_args["timeout"] = SQLITE_BUSY_TIMEOUT_SECONDS
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine: Engine = create_engine(url, future=True, pool_pre_ping=True, connect_args=connect_args)
+    if is_sqlite:
+        _serialise_sqlite_writes(engine)
+    return engine
+
+
+def display_url(url: str) -> str:
+    """`url` with any password hidden, for messages."""
+    return str(make_url(url).render_as_string(hide_password=True))
+
+
+class Database:
+    """An engine and its sessions; `with db.session() as s:` commits on success."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = engine_for(url)
+        self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()

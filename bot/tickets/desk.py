@@ -1,0 +1,74 @@
+"""The ticket desk: one object for what the conversation and the staff tools do with tickets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.settings import HelpdeskSettings, Settings
+from bot.tickets import migrate
+from bot.tickets.db import Database, DatabaseError, display_url
+from bot.tickets.forwarders import forwarder_for
+from bot.tickets.forwarding import Forwarding, RetryPolicy
+from bot.tickets.outbox import Outbox
+from bot.tickets.request import TicketRequest
+from bot.tickets.store import Opened, TicketStore, utcnow
+
+
+class TicketDesk:
+    """The store, its outbox and the configured helpdesk (if any), over one database."""
+
+    def __init__(
+        self, db: Database, helpdesk: HelpdeskSettings, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self.db = db
+        self.helpdesk = helpdesk
+        self.store = TicketStore(db, clock)
+        self.outbox = Outbox(db)
+        self.forwarder = forwarder_for(helpdesk)
+        self._clock = clock
+        self.on_opened: Callable[[], None] = lambda: None  # the forwarding loop's wake-up
+
+    @classmethod
+    def from_env(cls) -> TicketDesk:
+        return cls(Database(Settings.from_env().tickets_db_url), HelpdeskSettings.from_env())
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    def open(self, request: TicketRequest) -> Opened:
+        """Commits the ticket locally (queued for the helpdesk, if one is configured)."""
+        opened = self.store.open(request, self.helpdesk.kind or None)
+        if opened.created and self.forwarder is not None:
+            self.on_opened()
+        return opened
+
+    def forwarding(self) -> Forwarding | None:
+        if self.forwarder is None:
+            return None
+        return Forwarding(self.outbox, self.forwarder, RetryPolicy.from_settings(self.helpdesk), self._clock)
+
+    def upgrade(self) -> None:
+        """Brings the schema to the newest migration (nothing to do when it is current)."""
+        try:
+            migrate.upgrade(self.db.engine)
+        except SQLAlchemyError as error:
+            raise self.unreachable(error) from error
+
+    def check_schema(self) -> None:
+        """DatabaseError unless the database answers and has the newest schema."""
+        try:
+            current = migrate.current_revision(self.db.engine)
+        except SQLAlchemyError as error:
+            raise self.unreachable(error) from error
+        if current != migrate.head_revision(self.db.engine):
+            raise DatabaseError(
+                f"the ticket database {display_url(self.db.url)} is at schema {current or 'none'}, "
+                f"not {migrate.head_revision(self.db.engine)}: run `python -m bot db upgrade`"
+            )
+
+    def unreachable(self, error: SQLAlchemyError) -> DatabaseError:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        return DatabaseError(f"cannot use the ticket database {display_url(self.db.url)}: {reason}")

@@ -1,0 +1,61 @@
+"""Zendesk Support: POST /api/v2/tickets.json with an `Idempotency-Key`.
+
+Our ticket id is the Zendesk ticket's `external_id`, so a ticket can also be found again
+(GET /api/v2/tickets.json?external_id=...) after an attempt with an unknown outcome, even
+once Zendesk has forgotten the idempotency key. Authentication: an agent's email and an
+API token (HELPDESK_USER, HELPDESK_TOKEN).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.tickets.forwarders.base import Forwarder, ForwardingError
+from bot.tickets.payload import TicketPayload
+
+TAGS = ["mfa_recovery_bot"]
+
+
+class ZendeskForwarder(Forwarder):
+    name = "zendesk"
+    required = (("url", "HELPDESK_URL"), ("user", "HELPDESK_USER"), ("token", "HELPDESK_TOKEN"))
+    can_find = True
+
+    @property
+    def auth(self) -> tuple[str, str]:
+        return (f"{self.settings.user}/token", self.settings.token)
+
+    @property
+    def _tickets_url(self) -> str:
+        return f"{self.settings.url}/api/v2/tickets.json"
+
+    def create(self, ticket: TicketPayload, idempotency_key: str) -> str:
+        body: dict[str, Any] = {
+            "ticket": {
+                "subject": ticket.subject,
+                "comment": {"body": ticket.body},
+                "requester": ticket.requester,
+                "external_id": ticket.public_id,
+                "tags": TAGS,
+            }
+        }
+        answer = self.json_of(
+            self.request(
+                "POST",
+                self._tickets_url,
+                json=body,
+                auth=self.auth,
+                headers={"Idempotency-Key": idempotency_key},
+            )
+        )
+        try:
+            return str(answer["ticket"]["id"])
+        except (KeyError, TypeError) as error:
+            raise ForwardingError("Zendesk accepted the ticket without an id", retryable=True) from error
+
+    def find(self, ticket: TicketPayload) -> str | None:
+        answer = self.json_of(
+            self.request("GET", self._tickets_url, params={"external_id": ticket.public_id}, auth=self.auth)
+        )
+        found = answer.get("tickets") if isinstance(answer, dict) else None
+        return str(found[0]["id"]) if found else None

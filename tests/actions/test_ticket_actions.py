@@ -1,0 +1,256 @@
+"""The ticket actions on rasa_sdk trackers, over a real (SQLite) ticket store."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.tickets as ticket_actions
+from actions.tickets import (
+    ActionAskContactEmail,
+    ActionAskTicketDescription,
+    ActionCancelTicket,
+    ActionOpenTicket,
+    ActionTicketStatus,
+    ValidateTicketForm,
+    ValidateTicketStatusForm,
+)
+from bot.settings import HelpdeskSettings
+from bot.tickets import Database, TicketDesk
+from bot.tickets.migrate import upgrade
+
+DOMAIN: dict[str, Any] = {
+    "forms": {
+        "ticket_form": {"required_slots": ["contact_email", "ticket_description"]},
+        "ticket_status_form": {"required_slots": ["lookup_ticket_id", "lookup_email"]},
+    }
+}
+SLOTS = [
+    *("account_type", "lockout_state", "is_admin", "recovery_path", "ticket_id", "requested_slot"),
+    *("contact_email", "contact_name", "ticket_description", "lookup_ticket_id", "lookup_email"),
+]
+NO_HELPDESK = HelpdeskSettings("", "", "", "", "", "", "", 10, 15, 600, 5)
+
+
+@pytest.fixture
+def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TicketDesk]:
+    database = Database(f"sqlite:///{tmp_path / 'tickets.db'}")
+    upgrade(database.engine)
+    desk = TicketDesk(database, NO_HELPDESK)
+    monkeypatch.setattr(ticket_actions, "ticket_desk", lambda: desk)
+    yield desk
+    database.dispose()
+
+
+def user(text: str, intent: str = "inform") -> dict[str, Any]:
+    return {
+        "event": "user",
+        "text": text,
+        "input_channel": "rest",
+        "parse_data": {"intent": {"name": intent, "confidence": 0.99}, "entities": []},
+    }
+
+
+def tracker(
+    text: str = "",
+    intent: str = "inform",
+    *,
+    sender: str = "conversation-1",
+    history: tuple[dict[str, Any], ...] = (),
+    loop: str = "ticket_form",
+    **slots: Any,
+) -> Tracker:
+    events = [{"event": "session_started", "timestamp": 1700000000.0}, *history, user(text, intent)]
+    return Tracker(
+        sender_id=sender,
+        slots={name: None for name in SLOTS} | slots,
+        latest_message={"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": []},
+        events=events,
+        paused=False,
+        followup_action=None,
+        active_loop={"name": loop} if loop else {},
+        latest_action_name="action_listen",
+    )
+
+
+def run(action: Action, state: Tracker) -> tuple[list[EventType], list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, state, DOMAIN))
+    return events, dispatcher.messages
+
+
+def responses(messages: list[dict[str, Any]]) -> list[str]:
+    return [m["response"] for m in messages]
+
+
+KNOWN_CASE = {
+    "account_type": "work_school",
+    "lockout_state": "locked_out",
+    "recovery_path": "work_school.locked_out",
+}
+
+
+def test_an_address_given_earlier_is_offered_and_yes_uses_it() -> None:
+    history = (user("my work account jane@contoso.com is locked"),)
+    _, messages = run(ActionAskContactEmail(), tracker("talk to a person", "request_human", history=history))
+    assert (
+        messages[0]["response"] == "utter_confirm_contact_email"
+        and messages[0]["email"] == "jane@contoso.com"
+    )
+    events, _ = run(
+        ValidateTicketForm(), tracker("yes", "affirm", history=history, requested_slot="contact_email")
+    )
+    assert SlotSet("contact_email", "jane@contoso.com") in events
+
+
+def test_no_to_the_offered_address_asks_for_another() -> None:
+    history = (user("jane@contoso.com"),)
+    state = tracker("no", "deny", history=history, requested_slot="contact_email")
+    events, _ = run(ValidateTicketForm(), state)
+    assert SlotSet("contact_email", None) in events
+    assert responses(run(ActionAskContactEmail(), state)[1]) == ["utter_ask_contact_email"]
+
+
+def test_a_bad_address_is_asked_again_with_the_reason() -> None:
+    events, messages = run(ValidateTicketForm(), tracker("jane.example.com", requested_slot="contact_email"))
+    assert SlotSet("contact_email", None) in events
+    assert messages == [
+        {**messages[0], "response": "utter_email_invalid", "reason": "An email address must have an @-sign."}
+    ]
+
+
+def test_an_address_with_a_name_is_normalised_and_the_name_kept() -> None:
+    events, _ = run(
+        ValidateTicketForm(), tracker("Jane Doe <Jane.Doe@EXAMPLE.com>", requested_slot="contact_email")
+    )
+    assert SlotSet("contact_email", "Jane.Doe@example.com") in events
+    assert SlotSet("contact_name", "Jane Doe") in events
+
+
+def test_the_contact_address_does_not_change_the_case() -> None:
+    history = ({"event": "slot", "name": "account_type", "value": "work_school", "timestamp": None},)
+    state = tracker(
+        "jane@outlook.com", history=history, requested_slot="contact_email", account_type="personal"
+    )
+    state.events.append({"event": "slot", "name": "account_type", "value": "personal", "timestamp": None})
+    events, _ = run(ValidateTicketForm(), state)
+    assert SlotSet("contact_email", "jane@outlook.com") in events
+    assert SlotSet("account_type", "work_school") in events  # the NLU read "personal" from the domain
+
+
+def test_cancel_extracts_nothing_so_the_cancel_rule_takes_over() -> None:
+    events, messages = run(
+        ValidateTicketForm(), tracker("never mind", "cancel", requested_slot="contact_email")
+    )
+    assert events == [] and messages == []
+    events, messages = run(
+        ActionCancelTicket(), tracker("never mind", "cancel", contact_email="jane@example.com")
+    )
+    assert responses(messages) == ["utter_ticket_cancelled"]
+    assert SlotSet("contact_email", None) in events
+
+
+def test_the_description_is_optional_only_when_the_case_is_known() -> None:
+    assert responses(run(ActionAskTicketDescription(), tracker(**KNOWN_CASE))[1]) == [
+        "utter_ask_ticket_details"
+    ]
+    assert responses(run(ActionAskTicketDescription(), tracker())[1]) == ["utter_ask_ticket_description"]
+    ask = {"contact_email": "jane@example.com", "requested_slot": "ticket_description"}
+    events, _ = run(ValidateTicketForm(), tracker("skip", **ask, **KNOWN_CASE))
+    assert SlotSet("ticket_description", "") in events
+    events, messages = run(ValidateTicketForm(), tracker("skip", **ask))
+    assert SlotSet("ticket_description", None) in events
+    assert responses(messages) == ["utter_description_needed"]
+
+
+def test_a_pasted_password_is_removed_from_the_description_and_the_person_warned() -> None:
+    ask = {"contact_email": "jane@example.com", "requested_slot": "ticket_description"}
+    events, messages = run(ValidateTicketForm(), tracker("lost my phone, my password is Hunter2!x", **ask))
+    assert SlotSet("ticket_description", "lost my phone, my password is [password removed]") in events
+    assert messages[0]["response"] == "utter_secret_removed" and messages[0]["what"] == "a password"
+
+
+def test_opening_twice_for_the_same_request_gives_one_ticket(desk: TicketDesk) -> None:
+    filled = {"contact_email": "jane@example.com", "ticket_description": "new phone", **KNOWN_CASE}
+    history = (user("/request_human", "request_human"), {"event": "bot", "text": "Which email address ..."})
+    state = tracker("new phone", history=history, loop="", **filled)
+    events, messages = run(ActionOpenTicket(), state)
+    ticket_id = messages[0]["ticket_id"]
+    assert (
+        messages[0]["response"] == "utter_ticket_opened"
+        and messages[0]["contact_email"] == "jane@example.com"
+    )
+    assert SlotSet("ticket_id", ticket_id) in events and SlotSet("ticket_description", None) in events
+    _, again = run(ActionOpenTicket(), state)  # a retried action call
+    assert again[0]["response"] == "utter_ticket_exists" and again[0]["ticket_id"] == ticket_id
+    [record] = desk.store.records()
+    assert record.ticket.channel == "rest" and record.ticket.recovery_path == "work_school.locked_out"
+    assert record.ticket.transcript == "Bot: Which email address ...\nPerson: new phone"
+
+
+def test_an_unreachable_store_says_nothing_was_opened(monkeypatch: pytest.MonkeyPatch) -> None:
+    database = Database("postgresql://postgres@127.0.0.1:1/none")
+    monkeypatch.setattr(ticket_actions, "ticket_desk", lambda: TicketDesk(database, NO_HELPDESK))
+    filled = {"contact_email": "jane@example.com", "ticket_description": "x"}
+    events, messages = run(ActionOpenTicket(), tracker("x", loop="", **filled))
+    assert responses(messages) == ["utter_ticket_not_saved"]
+    assert not [e for e in events if e.get("name") == "ticket_id"]
+
+
+def open_ticket(sender: str = "conversation-1") -> str:
+    filled = {"contact_email": "jane@example.com", "ticket_description": "new phone"}
+    _, messages = run(ActionOpenTicket(), tracker("new phone", sender=sender, loop="", **filled))
+    return str(messages[0]["ticket_id"])
+
+
+def test_the_opening_conversation_sees_its_ticket_without_an_address(desk: TicketDesk) -> None:
+    ticket_id = open_ticket()
+    state = tracker(f"what's the status of {ticket_id}?", "ask_ticket_status", loop="ticket_status_form")
+    events, _ = run(ValidateTicketStatusForm(), state)
+    assert SlotSet("lookup_ticket_id", ticket_id) in events
+    assert SlotSet("requested_slot", None) in events  # nothing more to ask
+    _, messages = run(ActionTicketStatus(), tracker(loop="", lookup_ticket_id=ticket_id))
+    assert (
+        messages[0]["response"] == "utter_ticket_status_open" and messages[0]["contact"] == "j***@example.com"
+    )
+
+
+def still_needs(state: Tracker) -> list[str]:
+    form = ValidateTicketStatusForm()
+    required = form.required_slots(form.domain_slots(DOMAIN), CollectingDispatcher(), state, DOMAIN)
+    return [slot for slot in asyncio.run(required) if state.get_slot(slot) is None]
+
+
+def test_another_conversation_must_give_the_address_and_learns_nothing_otherwise(desk: TicketDesk) -> None:
+    ticket_id = open_ticket()
+    for asked in (ticket_id, "RB-ZZZZZZ"):  # someone else's ticket, and one that does not exist
+        state = tracker(sender="stranger", loop="ticket_status_form", lookup_ticket_id=asked)
+        assert still_needs(state) == ["lookup_email"]
+        wrong = tracker(sender="stranger", loop="", lookup_ticket_id=asked, lookup_email="eve@example.com")
+        assert responses(run(ActionTicketStatus(), wrong)[1]) == ["utter_ticket_not_found"]
+    right = tracker(sender="stranger", loop="", lookup_ticket_id=ticket_id, lookup_email="JANE@example.com")
+    assert responses(run(ActionTicketStatus(), right)[1]) == ["utter_ticket_status_open"]
+    assert still_needs(tracker(loop="ticket_status_form", lookup_ticket_id=ticket_id)) == []
+
+
+def test_my_ticket_without_a_number_means_the_one_opened_here(desk: TicketDesk) -> None:
+    ticket_id = open_ticket()
+    state = tracker(
+        "any news on my ticket?", "ask_ticket_status", loop="ticket_status_form", ticket_id=ticket_id
+    )
+    events, _ = run(ValidateTicketStatusForm(), state)
+    assert SlotSet("lookup_ticket_id", ticket_id) in events
+
+
+def test_a_mistyped_ticket_number_is_asked_again(desk: TicketDesk) -> None:
+    state = tracker("the one from yesterday", loop="ticket_status_form", requested_slot="lookup_ticket_id")
+    events, messages = run(ValidateTicketStatusForm(), state)
+    assert SlotSet("lookup_ticket_id", None) in events
+    assert responses(messages) == ["utter_ticket_id_invalid"]
