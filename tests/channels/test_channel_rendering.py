@@ -7,7 +7,8 @@ from bot.rendering import entry_markdown
 from bot.rendering.slack import slack_answered_blocks, slack_blocks, slack_mrkdwn
 from bot.rendering.teams import HERO_CARD, teams_hero_card, teams_markdown
 
-STEPS = entry_markdown(default_playbook().get("personal.has_other_method"))
+ENTRY = default_playbook().get("personal.has_other_method")
+STEPS = entry_markdown(ENTRY)
 BUTTONS = [
     {"title": "Yes, it worked", "payload": "/affirm"},
     {"title": "No, it didn't work", "payload": "/deny"},
@@ -21,7 +22,7 @@ def test_slack_mrkdwn_has_single_star_bold_and_angle_links() -> None:
 
 def test_slack_mrkdwn_keeps_numbered_steps_on_their_lines() -> None:
     lines = slack_mrkdwn(STEPS).split("\n")
-    assert lines[0] == "*Add your new phone or app first, then remove the old one*"
+    assert lines[0] == f"*{ENTRY.title}*"
     assert [line[:3] for line in lines[1:5]] == ["1. ", "2. ", "3. ", "4. "]
 
 
@@ -31,7 +32,8 @@ def test_slack_control_sequences_in_text_are_escaped() -> None:
 
 def test_slack_blocks_have_a_section_per_paragraph_and_buttons_last() -> None:
     blocks = slack_blocks(STEPS, BUTTONS)
-    assert [b["type"] for b in blocks] == ["section", "section", "section", "section", "actions"]
+    paragraphs = [p for p in STEPS.split("\n\n") if p.strip()]
+    assert [b["type"] for b in blocks] == ["section"] * len(paragraphs) + ["actions"]
     assert all(b["text"]["type"] == "mrkdwn" for b in blocks[:-1])
     assert [(e["text"]["text"], e["value"]) for e in blocks[-1]["elements"]] == [
         ("Yes, it worked", "/affirm"),
@@ -56,10 +58,10 @@ def test_an_answered_message_shows_the_choice_instead_of_buttons() -> None:
 
 def test_teams_markdown_puts_every_line_on_its_own() -> None:
     text = teams_markdown(STEPS)
-    assert text.startswith("**Add your new phone or app first, then remove the old one**\n\n1. Sign in at ")
-    assert "\n\n4. Only when the new way works" in text
+    assert text.startswith(f"**{ENTRY.title}**\n\n1. Go to **account.microsoft.com**")
+    assert f"\n\n{len(ENTRY.steps)}. Only when the new way works" in text
     assert "\n\n\n" not in text
-    assert "[How to add security info to your Microsoft account](https://support.microsoft.com/" in text
+    assert f"[{ENTRY.sources[0].title}]({ENTRY.sources[0].url})" in text
 
 
 def test_teams_markdown_shows_markup_in_text_as_text() -> None:
