@@ -50,10 +50,23 @@ def call_problem(body: bytes) -> str | None:
         return '"tracker" must be an object whose "events" is a list'
     if not isinstance(tracker.get("slots", {}), dict) or not isinstance(call.get("domain") or {}, dict):
         return '"tracker.slots" and "domain" must be objects'
-    if not all(isinstance(event, dict) for event in tracker.get("events", [])):
-        return "every event must be an object"
+    problem = next(filter(None, map(_event_problem, tracker.get("events", []))), None)
+    if problem:
+        return problem
     if not isinstance(call.get("sender_id", ""), str) or not isinstance(call.get("version", ""), str):
         return '"sender_id" and "version" must be strings'
+    return None
+
+
+def _event_problem(event: Any) -> str | None:
+    if not isinstance(event, dict) or not isinstance(event.get("event"), str):
+        return 'every event must be an object with an "event" name'
+    if event["event"] == "slot" and (not isinstance(event.get("name"), str) or "value" not in event):
+        return 'a "slot" event needs a "name" and a "value"'
+    if event["event"] in ("user", "bot") and not isinstance(event.get("text") or "", str):
+        return f'a "{event["event"]}" event\'s "text" must be a string'
+    if not all(isinstance(event.get(field) or {}, dict) for field in ("metadata", "parse_data")):
+        return 'an event\'s "metadata" and "parse_data" must be objects'
     return None
 
 

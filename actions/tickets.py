@@ -248,18 +248,25 @@ def _transcript(tracker: Tracker) -> list[Message]:
     return lines
 
 
+def _text_slot(tracker: Tracker, slot: str) -> str | None:
+    """A slot as text; anything else (a list a typed payload put there) as unknown."""
+    value = tracker.get_slot(slot)
+    return value if isinstance(value, str) else None
+
+
 def ticket_request(tracker: Tracker) -> TicketRequest:
+    is_admin = tracker.get_slot("is_admin")
     return TicketRequest(
         channel=tracker.get_latest_input_channel() or "unknown",
         sender_id=tracker.sender_id,
         session=_session_marker(tracker),
         contact_email=str(tracker.get_slot("contact_email")),
-        contact_name=tracker.get_slot("contact_name"),
-        account_type=tracker.get_slot("account_type"),
-        lockout_state=tracker.get_slot("lockout_state"),
-        is_admin=tracker.get_slot("is_admin"),
-        recovery_path=tracker.get_slot("recovery_path"),
-        description=tracker.get_slot("ticket_description") or "",
+        contact_name=_text_slot(tracker, "contact_name"),
+        account_type=_text_slot(tracker, "account_type"),
+        lockout_state=_text_slot(tracker, "lockout_state"),
+        is_admin=is_admin if isinstance(is_admin, bool) else None,
+        recovery_path=_text_slot(tracker, "recovery_path"),
+        description=_text_slot(tracker, "ticket_description") or "",
         transcript=_transcript(tracker),
     )
 
