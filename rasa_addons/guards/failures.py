@@ -51,4 +51,4 @@ def _noting(run: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]
 
 def install() -> None:
     if not hasattr(RemoteAction.run, "__wrapped__"):
-        RemoteAction.run = _noting(RemoteAction.run)  # type: ignore[method-assign]
+        RemoteAction.run = _noting(RemoteAction.run)

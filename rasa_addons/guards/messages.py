@@ -140,4 +140,4 @@ def install(settings: GuardSettings) -> None:
     """Every message any channel receives goes through a MessageGuard from now on."""
     if not hasattr(Agent.handle_message, "__wrapped__"):
         guard = MessageGuard(settings, Replies.load())
-        Agent.handle_message = guarded(Agent.handle_message, guard)  # type: ignore[method-assign]
+        Agent.handle_message = guarded(Agent.handle_message, guard)
