@@ -1,7 +1,9 @@
 """`python -m actions`: rasa_sdk's action server, which also forwards tickets in the background.
 
-It takes rasa_sdk's arguments (`--port`, `--actions`, `--cors`, ...). Before serving it
-upgrades the ticket database to the newest migration; while serving, a ForwardingLoop
+It takes rasa_sdk's arguments (`--port`, `--actions`, `--cors`, ...). It listens on ACTION_HOST
+(127.0.0.1 by default) and refuses to listen elsewhere without ACTION_SERVER_TOKEN, which every
+call must then carry (actions/hardening.py); log lines are masked (bot/redaction_logs.py).
+Before serving it upgrades the ticket database to the newest migration; while serving, a ForwardingLoop
 sends queued tickets to the configured helpdesk (none when HELPDESK is unset) and is
 woken whenever a ticket is opened. tools/stack.py starts the action server this way.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from typing import Any
 
 from rasa_sdk import utils
@@ -18,8 +21,10 @@ from rasa_sdk.endpoint import create_app, create_argument_parser, create_ssl_con
 from rasa_sdk.plugin import plugin_manager
 from sanic import Sanic
 
+from actions.hardening import exposure_problem, guard_action_server
 from actions.tickets import ticket_desk
-from bot.settings import HelpdeskSettings
+from bot.redaction_logs import install_log_masking
+from bot.settings import GuardSettings, HelpdeskSettings, Settings
 from bot.tickets import TicketDesk
 from bot.tickets.forwarding import ForwardingLoop
 
@@ -52,6 +57,12 @@ def attach_forwarding(app: Sanic) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = create_argument_parser().parse_args(argv)
+    install_log_masking()
+    host = os.environ.get("SANIC_HOST") or Settings.from_env().action_host
+    token = GuardSettings.from_env().action_server_token
+    problem = exposure_problem(host, token)
+    if problem:
+        sys.exit(f"python -m actions: {problem}")
     utils.configure_colored_logging(args.loglevel)
     utils.configure_file_logging(
         logging.getLogger(APPLICATION_ROOT_LOGGER_NAME),
@@ -68,9 +79,9 @@ def main(argv: list[str] | None = None) -> None:
 
     app = create_app(args.actions or "actions", cors_origins=args.cors, auto_reload=args.auto_reload)
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
+    guard_action_server(app, token)
     attach_forwarding(app)
     ssl_context = create_ssl_context(args.ssl_certificate, args.ssl_keyfile, args.ssl_password)
-    host = os.environ.get("SANIC_HOST", "0.0.0.0")
     logger.info("action server on %s:%s", host, args.port)
     app.run(host, args.port, ssl=ssl_context, workers=utils.number_of_sanic_workers())
 

@@ -17,7 +17,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.redaction import redact
+from bot.ratelimit import RateLimit
+from bot.redaction import redact, secrets_named
+from bot.settings import GuardSettings
 from bot.tickets import Message, TicketDesk, TicketRequest, find_ticket_id
 from bot.tickets.conversation import (
     address_in,
@@ -26,7 +28,6 @@ from bot.tickets.conversation import (
     masked_address,
     name_beside,
     remembered_address,
-    secrets_named,
 )
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,34 @@ CANCEL_MIN_CONFIDENCE = 0.5
 def ticket_desk() -> TicketDesk:
     """The process's desk (database and helpdesk from the environment), made on first use."""
     return TicketDesk.from_env()
+
+
+class TicketLimits:
+    """How many new tickets a conversation and a client (its address's key) may open per hour."""
+
+    def __init__(self, settings: GuardSettings) -> None:
+        self.per_sender = RateLimit(settings.tickets_per_sender_per_hour, 3600.0)
+        self.per_client = RateLimit(settings.tickets_per_client_per_hour, 3600.0)
+
+    def allow(self, tracker: Tracker) -> bool:
+        if self.per_sender.hit(tracker.sender_id) is not None:
+            return False
+        client = _client_key(tracker)
+        return client is None or self.per_client.hit(client) is None
+
+
+@lru_cache(maxsize=1)
+def ticket_limits() -> TicketLimits:
+    return TicketLimits(GuardSettings.from_env())
+
+
+def _client_key(tracker: Tracker) -> str | None:
+    """The client key the Rasa server's message guard put on the latest message (rasa_addons/guards)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            client = (event.get("metadata") or {}).get("client")
+            return str(client) if client else None
+    return None
 
 
 def _text(tracker: Tracker) -> str:
@@ -219,18 +248,25 @@ def _transcript(tracker: Tracker) -> list[Message]:
     return lines
 
 
+def _text_slot(tracker: Tracker, slot: str) -> str | None:
+    """A slot as text; anything else (a list a typed payload put there) as unknown."""
+    value = tracker.get_slot(slot)
+    return value if isinstance(value, str) else None
+
+
 def ticket_request(tracker: Tracker) -> TicketRequest:
+    is_admin = tracker.get_slot("is_admin")
     return TicketRequest(
         channel=tracker.get_latest_input_channel() or "unknown",
         sender_id=tracker.sender_id,
         session=_session_marker(tracker),
         contact_email=str(tracker.get_slot("contact_email")),
-        contact_name=tracker.get_slot("contact_name"),
-        account_type=tracker.get_slot("account_type"),
-        lockout_state=tracker.get_slot("lockout_state"),
-        is_admin=tracker.get_slot("is_admin"),
-        recovery_path=tracker.get_slot("recovery_path"),
-        description=tracker.get_slot("ticket_description") or "",
+        contact_name=_text_slot(tracker, "contact_name"),
+        account_type=_text_slot(tracker, "account_type"),
+        lockout_state=_text_slot(tracker, "lockout_state"),
+        is_admin=is_admin if isinstance(is_admin, bool) else None,
+        recovery_path=_text_slot(tracker, "recovery_path"),
+        description=_text_slot(tracker, "ticket_description") or "",
         transcript=_transcript(tracker),
     )
 
@@ -250,6 +286,9 @@ class ActionOpenTicket(Action):
     ) -> list[EventType]:
         request = ticket_request(tracker)
         try:
+            if ticket_desk().store.existing(request) is None and not ticket_limits().allow(tracker):
+                dispatcher.utter_message(response="utter_too_many_tickets")
+                return _cleared(FORM_SLOTS)
             opened = ticket_desk().open(request)
         except SQLAlchemyError:
             logger.exception("could not store a ticket")

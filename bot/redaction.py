@@ -1,6 +1,7 @@
 """Masks secrets a person pastes (passwords, codes, access passes) before text is stored or sent.
 
-`redact(text)` is what every ticket, helpdesk request and (later) log line goes through; it
+`redact(text)` is what every incoming message (rasa_addons/guards), ticket, helpdesk request
+and log line goes through; it
 returns the masked text and which kinds of secret it found, so the caller can warn the person
 or tell support staff that, say, a password was shared. `mask_contact_details(text)` also hides
 email addresses and phone numbers, for logs. The rules are data: bot/redaction.yml.
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -182,6 +183,44 @@ def redact(text: str) -> Redaction:
         spans.extend(_rule_spans(text, rule, rules.ordinary_words))
     spans.extend(_random_token_spans(text, rules.token_lengths))
     return _apply(text, spans, rules.labels)
+
+
+def masked_kinds(text: str) -> tuple[str, ...]:
+    """The kinds of secret whose masks `text` holds, in order of appearance.
+
+    Text masked once (by the Rasa-side message guard) is what the ticket form later
+    reads; this is how the ticket still records that, say, a password was shared.
+    """
+    by_label = {label: kind for kind, label in _rules().labels.items() if kind not in ("email", "phone")}
+    found = re.findall("|".join(re.escape(label) for label in by_label), text)
+    return tuple(dict.fromkeys(by_label[label] for label in found))
+
+
+def redact_data(value: Any) -> Any:
+    """`value` (JSON-like: dicts, lists, strings) with every string redacted."""
+    if isinstance(value, str):
+        return redact(value).text
+    if isinstance(value, dict):
+        return {key: redact_data(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redact_data(item) for item in value]
+    return value
+
+
+SECRET_NAMES = {
+    "password": "a password",
+    "one_time_code": "a code",
+    "recovery_code": "a recovery code",
+    "temporary_access_pass": "an access pass",
+    "authenticator_secret": "an Authenticator key",
+    "secret": "something that looked like a secret",
+}
+
+
+def secrets_named(kinds: Sequence[str]) -> str:
+    """ "a password and a code" for the kinds `redact` masked."""
+    names = [SECRET_NAMES.get(kind, "a secret") for kind in kinds]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def mask_contact_details(text: str) -> str:

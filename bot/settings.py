@@ -147,3 +147,37 @@ class HelpdeskSettings:
             retry_max_seconds=float(_env("TICKETS_RETRY_MAX_SECONDS", "600")),
             forward_interval_seconds=float(_env("TICKETS_FORWARD_INTERVAL_SECONDS", "5")),
         )
+
+
+@dataclass(frozen=True)
+class GuardSettings:
+    """Limits on what reaches the bot (README, "Security and resilience"); 0 turns a rate limit off.
+
+    MESSAGE_MAX_CHARS              longest message the bot reads (default 2000 characters)
+    REQUEST_MAX_BYTES              largest REST webhook body (default 65536): larger gets 413
+    RATE_LIMIT_PER_SENDER          messages per conversation per minute (default 20)
+    RATE_LIMIT_PER_CLIENT          messages per client IP address per minute (default 60)
+    TICKETS_PER_SENDER             tickets a conversation may open per hour (default 3)
+    TICKETS_PER_CLIENT             tickets one client IP address may open per hour (default 10)
+    ACTION_SERVER_TOKEN            shared secret between Rasa and the action server (unset: none)
+    """
+
+    message_max_chars: int
+    request_max_bytes: int
+    messages_per_sender_per_minute: int
+    messages_per_client_per_minute: int
+    tickets_per_sender_per_hour: int
+    tickets_per_client_per_hour: int
+    action_server_token: str
+
+    @classmethod
+    def from_env(cls) -> GuardSettings:
+        return cls(
+            message_max_chars=int(_env("MESSAGE_MAX_CHARS", "2000")),
+            request_max_bytes=int(_env("REQUEST_MAX_BYTES", "65536")),
+            messages_per_sender_per_minute=int(_env("RATE_LIMIT_PER_SENDER", "20")),
+            messages_per_client_per_minute=int(_env("RATE_LIMIT_PER_CLIENT", "60")),
+            tickets_per_sender_per_hour=int(_env("TICKETS_PER_SENDER", "3")),
+            tickets_per_client_per_hour=int(_env("TICKETS_PER_CLIENT", "10")),
+            action_server_token=os.environ.get("ACTION_SERVER_TOKEN", "").strip(),
+        )

@@ -1,14 +1,18 @@
-"""Shared fixtures: the project's spaCy pipeline, and a real running bot for server tests."""
+"""Shared fixtures: the project's spaCy pipeline, a real running bot for server tests, and
+throwaway PostgreSQL databases."""
 
 from __future__ import annotations
 
+import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from spacy.language import Language
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from bot.nlp.builder import create_pipeline
 from bot.settings import Settings
@@ -53,3 +57,29 @@ def bot_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     }
     with Stack(settings, extra_env=env, log_dir=var_dir / "logs").running() as stack:
         yield stack
+
+
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(scope="session")
+def new_postgres_database() -> Iterator[Callable[[str], str]]:
+    """Makes empty PostgreSQL databases (URL returned) that are dropped at the end of the run."""
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
+    made: list[str] = []
+
+    def make(prefix: str) -> str:
+        name = f"{prefix}_{secrets.token_hex(6)}"
+        try:
+            with admin.connect() as connection:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+        except OperationalError as error:
+            pytest.fail(f"this test needs PostgreSQL at {POSTGRES_ADMIN_URL}: {error.orig}")
+        made.append(name)
+        return admin.url.set(database=name).render_as_string(hide_password=False)
+
+    yield make
+    with admin.connect() as connection:
+        for name in made:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

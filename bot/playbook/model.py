@@ -53,6 +53,11 @@ class PlaybookEntry:
         return volunteered, len(self.when)
 
 
+def _valid(value: Any, values: frozenset[Any]) -> Any:
+    """`value` when it is one of `values` (1 is not True here), else None."""
+    return value if any(type(value) is type(v) and value == v for v in values) else None
+
+
 class PlaybookError(ValueError):
     """The playbook data is invalid; the message names the entry and the problem."""
 
@@ -81,8 +86,17 @@ class Playbook:
     def rank(self, entry: PlaybookEntry) -> Rank:
         return entry.rank(frozenset(self.askable))
 
+    def known(self, facts: Facts) -> dict[str, Any]:
+        """`facts` with every value the playbook does not know as None (unknown).
+
+        Slots can hold anything a typed payload such as `/inform{"account_type": []}` puts
+        there; such a value is no answer, and must neither break matching nor stop the question.
+        """
+        return {name: _valid(facts.get(name), values) for name, values in self.fact_values.items()}
+
     def match(self, facts: Facts) -> PlaybookEntry | None:
         """The most specific entry that applies to `facts`, or None."""
+        facts = self.known(facts)
         applicable = [e for e in self.entries if e.applies_to(facts)]
         return max(applicable, key=self.rank, default=None)
 
@@ -92,6 +106,7 @@ class Playbook:
         A fact is worth asking only while it is unknown and its answer could change which
         entry is served; askable facts are asked in the order facts.yml lists them.
         """
+        facts = self.known(facts)
         unknown = [name for name in self.askable if facts.get(name) is None]
         return next((name for name in unknown if self._decides(name, facts, unknown)), None)
 

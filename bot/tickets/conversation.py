@@ -1,4 +1,4 @@
-"""Reading the ticket form's answers: contact addresses, names, "skip", secrets to warn about.
+"""Reading the ticket form's answers: contact addresses, names, "skip".
 
 Plain Python used by actions/tickets.py; nothing here knows about Rasa.
 """
@@ -6,7 +6,7 @@ Plain Python used by actions/tickets.py; nothing here knows about Rasa.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
@@ -21,14 +21,6 @@ NOT_A_NAME = frozenset(
 SKIP_ANSWERS = frozenset(
     {"skip", "no", "nope", "nothing", "none", "n/a", "na", "-", "no thanks", "nothing to add", "that's all"}
 )
-SECRET_NAMES = {
-    "password": "a password",
-    "one_time_code": "a code",
-    "recovery_code": "a recovery code",
-    "temporary_access_pass": "an access pass",
-    "authenticator_secret": "an Authenticator key",
-    "secret": "something that looked like a secret",
-}
 
 
 @dataclass(frozen=True)
@@ -75,12 +67,6 @@ def remembered_address(texts: Iterable[str]) -> str | None:
 
 def is_skip(text: str) -> bool:
     return " ".join(text.lower().strip(" .!").split()) in SKIP_ANSWERS
-
-
-def secrets_named(kinds: Sequence[str]) -> str:
-    """ "a password and a code" for the kinds bot.redaction masked."""
-    names = [SECRET_NAMES.get(kind, "a secret") for kind in kinds]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def masked_address(email: str) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.redaction import redact
+from bot.redaction import masked_kinds, redact
 from bot.tickets.models import OPEN, Ticket
 
 TRANSCRIPT_MESSAGES = 12  # the last messages of the conversation kept with the ticket
@@ -58,7 +58,7 @@ def transcript_excerpt(messages: Sequence[Message]) -> tuple[str, tuple[str, ...
         if len(text) > TRANSCRIPT_MESSAGE_CHARS:
             text = text[: TRANSCRIPT_MESSAGE_CHARS - 1] + "…"
         redaction = redact(text)
-        kinds += [kind for kind in redaction.kinds if kind not in kinds]
+        kinds += [kind for kind in masked_kinds(redaction.text) if kind not in kinds]
         lines.append(f"{message.speaker.capitalize()}: {redaction.text}")
     return "\n".join(lines), tuple(kinds)
 
@@ -67,7 +67,8 @@ def new_ticket(request: TicketRequest, public_id: str, now: datetime) -> Ticket:
     """The ticket to store for `request`: free text is redacted before it is kept."""
     description = redact(request.description.strip())
     transcript, transcript_kinds = transcript_excerpt(request.transcript)
-    masked = list(description.kinds) + [k for k in transcript_kinds if k not in description.kinds]
+    described = masked_kinds(description.text)  # masked here, or already by the message guard
+    masked = list(described) + [k for k in transcript_kinds if k not in described]
     return Ticket(
         public_id=public_id,
         request_key=request.request_key,

@@ -94,6 +94,10 @@ class TicketStore:
     def _by_request_key(self, request_key: str) -> Ticket | None:
         return self._first(tickets.c.request_key == request_key)
 
+    def existing(self, request: TicketRequest) -> Ticket | None:
+        """The ticket this very request opened before (a retry), if any."""
+        return self._by_request_key(request.request_key)
+
     def find(self, public_id: str) -> Ticket | None:
         return self._first(tickets.c.public_id == public_id)
 

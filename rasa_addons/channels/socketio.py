@@ -5,7 +5,8 @@ a coroutine (5.18 is installed with Rasa here): the socket never joins its sessi
 with `session_persistence: true` no bot answer reaches the page. This channel replaces only
 the `session_request` handler: it awaits `enter_room`, and accepts a session id only when it
 looks like one the widget makes (128 random bits as hex); anything else gets a fresh random
-id, which `session_confirm` tells the client.
+id, which `session_confirm` tells the client. Each message is handled with its client's
+address known to the message guard (rasa_addons/guards), for the per-address rate limit.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import Any
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
+
+from rasa_addons.guards.client import CLIENT_ADDRESS, address_of
 
 logger = logging.getLogger(__name__)
 
@@ -46,4 +49,12 @@ class PersistentSocketIOInput(SocketIOInput):
             logger.debug("Socket %s joined its conversation.", sid)
 
         sio.on("session_request", session_request, namespace=self.namespace)
+
+        handle_utterance = sio.handlers[self.namespace or "/"]["user_uttered"]
+
+        async def user_uttered(sid: str, data: dict[str, Any]) -> None:
+            CLIENT_ADDRESS.set(address_of(sio.get_environ(sid, namespace=self.namespace)["sanic.request"]))
+            await handle_utterance(sid, data)
+
+        sio.on("user_uttered", user_uttered, namespace=self.namespace)
         return blueprint

@@ -22,7 +22,7 @@ from actions.tickets import (
     ValidateTicketForm,
     ValidateTicketStatusForm,
 )
-from bot.settings import HelpdeskSettings
+from bot.settings import GuardSettings, HelpdeskSettings
 from bot.tickets import Database, TicketDesk
 from bot.tickets.migrate import upgrade
 
@@ -45,6 +45,8 @@ def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TicketDesk
     upgrade(database.engine)
     desk = TicketDesk(database, NO_HELPDESK)
     monkeypatch.setattr(ticket_actions, "ticket_desk", lambda: desk)
+    limits = ticket_actions.TicketLimits(GuardSettings.from_env())  # fresh counts for each test
+    monkeypatch.setattr(ticket_actions, "ticket_limits", lambda: limits)
     yield desk
     database.dispose()
 
@@ -193,6 +195,25 @@ def test_opening_twice_for_the_same_request_gives_one_ticket(desk: TicketDesk) -
     [record] = desk.store.records()
     assert record.ticket.channel == "rest" and record.ticket.recovery_path == "work_school.locked_out"
     assert record.ticket.transcript == "Bot: Which email address ...\nPerson: new phone"
+
+
+def test_new_tickets_are_limited_per_conversation_and_per_client(desk: TicketDesk) -> None:
+    """TICKETS_PER_SENDER (3) per conversation, TICKETS_PER_CLIENT (10) per client address key."""
+
+    def opening(sender: str, email: str, client: str) -> Tracker:
+        said = {**user("new phone"), "metadata": {"client": client}}
+        state = tracker("new phone", sender=sender, loop="", contact_email=email, **KNOWN_CASE)
+        state.events[-1] = said
+        return state
+
+    opened = [run(ActionOpenTicket(), opening("busy", f"p{n}@example.com", "k1"))[1][0] for n in range(4)]
+    assert responses(opened) == [*["utter_ticket_opened"] * 3, "utter_too_many_tickets"]
+    assert responses(run(ActionOpenTicket(), opening("busy", "p0@example.com", "k1"))[1]) == [
+        "utter_ticket_exists"  # a retry of an opened request is still answered
+    ]
+    many = [run(ActionOpenTicket(), opening(f"s{n}", "x@example.com", "k2"))[1][0] for n in range(11)]
+    assert responses(many) == [*["utter_ticket_opened"] * 10, "utter_too_many_tickets"]
+    assert len(desk.store.records()) == 13
 
 
 def test_an_unreachable_store_says_nothing_was_opened(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.redaction import looks_random, mask_contact_details, redact
+from bot.redaction import looks_random, mask_contact_details, masked_kinds, redact, secrets_named
 
 
 @pytest.mark.parametrize(
@@ -78,6 +78,7 @@ def test_secrets_are_masked_and_named(text: str, masked: str, kinds: tuple[str, 
         "my iPhone15Pro, a Windows10 laptop and Microsoft365",
         "Multi-Factor Authentication on my SM-G991B, COVID-19 times",
         "I lost my phone and can't get the verification code for Outlook",
+        "that will work with both 2 phones",
     ],
 )
 def test_ordinary_text_is_left_alone(text: str) -> None:
@@ -151,3 +152,10 @@ def test_random_looking_means_mixed_and_changing() -> None:
     assert not looks_random("iPhone15Pro")
     assert not looks_random("Self-Service")
     assert not looks_random("login.microsoftonline.com")
+
+
+def test_text_masked_before_still_tells_which_kinds_it_held() -> None:
+    once = redact("pw: hunter2 and code 123456, then my password is x9!").text
+    assert redact(once).kinds == ()  # nothing new to mask
+    assert masked_kinds(once) == ("password", "one_time_code")
+    assert secrets_named(masked_kinds(once)) == "a password and a code"

@@ -1,0 +1,137 @@
+"""The hardened bot as deployed behind a proxy: one action server protected by a token, two Rasa
+servers (PostgreSQL and SQLite tracker stores), a webhook helpdesk that records what it gets.
+
+Every server logs at DEBUG into its own file, so the secret search reads the most talkative logs.
+SANIC_PROXIES_COUNT=1 makes the servers read the client address from X-Forwarded-For, which lets
+the tests play many clients (and one busy client) from this machine.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from bot.settings import Settings
+from tools.stack import DEFAULT_MODEL, Stack, free_port
+
+ACTION_TOKEN = secrets.token_urlsafe(24)
+
+
+@dataclass
+class RecordingHelpdesk:
+    """A webhook helpdesk that accepts every ticket and keeps the raw requests."""
+
+    server: HTTPServer = field(default_factory=lambda: HTTPServer("127.0.0.1", free_port(), threaded=True))
+    requests: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.server.expect_request("/tickets", method="POST").respond_with_handler(self.receive)
+
+    def receive(self, request: Request) -> Response:
+        with self.lock:
+            self.requests.append(json.dumps(dict(request.headers)) + "\n" + request.get_data(as_text=True))
+            return Response(json.dumps({"id": f"WH-{len(self.requests)}"}), status=201)
+
+    def received(self) -> list[str]:
+        with self.lock:
+            return list(self.requests)
+
+
+@dataclass
+class SecureBot:
+    stacks: list[Stack]  # [PostgreSQL tracker + action server, SQLite tracker]
+    helpdesk: RecordingHelpdesk
+    env: dict[str, str]
+    var_dir: Path
+
+    @property
+    def action_url(self) -> str:
+        return self.stacks[0].settings.action_server_url
+
+    def post(self, body: bytes | str, *, client: str = "198.51.100.1", server: int = 0) -> requests.Response:
+        return requests.post(
+            f"{self.stacks[server].url()}/webhooks/rest/webhook",
+            data=body.encode() if isinstance(body, str) else body,
+            headers={"Content-Type": "application/json", "X-Forwarded-For": client},
+            timeout=60,
+        )
+
+    def say(self, sender: str, message: str, *, client: str = "198.51.100.1", server: int = 0) -> str:
+        reply = self.post(json.dumps({"sender": sender, "message": message}), client=client, server=server)
+        reply.raise_for_status()
+        return "\n".join(m.get("text", "") for m in reply.json())
+
+    def tracker(self, sender: str, server: int = 0) -> dict[str, Any]:
+        stack = self.stacks[server]
+        reply = requests.get(
+            f"{stack.url()}/conversations/{sender}/tracker",
+            params={"token": stack.settings.rasa_auth_token},
+            timeout=30,
+        )
+        reply.raise_for_status()
+        return dict(reply.json())
+
+
+@pytest.fixture(scope="session")
+def secure_bot(
+    tmp_path_factory: pytest.TempPathFactory, new_postgres_database: Callable[[str], str]
+) -> Iterator[SecureBot]:
+    if not DEFAULT_MODEL.exists():
+        pytest.fail(f"{DEFAULT_MODEL} is missing: run `make model` (make test does) first")
+    var_dir = tmp_path_factory.mktemp("secure")
+    helpdesk = RecordingHelpdesk()
+    helpdesk.server.start()
+    action_port = free_port()
+    settings = replace(
+        Settings.from_env(),
+        var_dir=var_dir,
+        rasa_port=free_port(),
+        action_port=action_port,
+        action_server_url=f"http://127.0.0.1:{action_port}/webhook",
+        tracker_db_url=new_postgres_database("tracker_secure"),
+        tickets_db_url=f"sqlite:///{var_dir / 'tickets.db'}",
+        rasa_auth_token=secrets.token_hex(16),
+    )
+    env = {
+        "RECOVERY_BOT_VAR_DIR": str(var_dir),
+        "TRACKER_DB_URL": settings.tracker_db_url,
+        "TICKETS_DB_URL": settings.tickets_db_url,
+        "HELPDESK": "webhook",
+        "HELPDESK_URL": f"http://127.0.0.1:{helpdesk.server.port}/tickets",
+        "HELPDESK_WEBHOOK_SECRET": "secure-test-signing-secret",
+        "TICKETS_FORWARD_INTERVAL_SECONDS": "0.5",
+        "ACTION_SERVER_TOKEN": ACTION_TOKEN,
+        "SANIC_PROXIES_COUNT": "1",
+        "LOG_LEVEL": "DEBUG",
+    }
+    sqlite_settings = replace(
+        settings, rasa_port=free_port(), tracker_db_url=f"sqlite:///{var_dir / 'tracker.db'}"
+    )
+    main = Stack(settings, extra_env=env, log_dir=var_dir / "logs")
+    second = Stack(
+        sqlite_settings,
+        extra_env={**env, "TRACKER_DB_URL": sqlite_settings.tracker_db_url},
+        log_dir=var_dir / "logs",
+        start_action_server=False,
+    )
+    try:
+        with ThreadPoolExecutor(2) as pool:  # both load the model at once
+            for started in [pool.submit(main.start), pool.submit(second.start)]:
+                started.result()
+        yield SecureBot([main, second], helpdesk, env, var_dir)
+    finally:
+        main.stop()
+        second.stop()
+        helpdesk.server.stop()
