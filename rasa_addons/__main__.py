@@ -26,6 +26,10 @@ def main() -> None:
     prepare_environment(Settings.from_env())
     from rasa.__main__ import main as rasa_main
 
+    from rasa_addons import speedups
+
+    speedups.install()
+
     rasa_main()
 
 

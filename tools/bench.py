@@ -29,8 +29,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, replace
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -255,61 +255,81 @@ def rss_mib(pid: int) -> float:
 # --- measuring --------------------------------------------------------------------------------
 
 
-def measure(
-    name: str,
-    deploy: Callable[[], AbstractContextManager[Deployment]],
-    dialogues: Sequence[Dialogue],
-    repeats: int,
-    conversations_per_user: int,
-) -> dict[str, Any]:
-    print(f"==> {name}: starting", flush=True)
-    with deploy() as deployment:
-        first_answer = wait_first_answer(deployment)
-        asyncio.run(run_load(deployment.urls, dialogues, 1, len(dialogues)))  # warm-up
-        single, concurrent = [], []
-        for run in range(repeats):
-            result = asyncio.run(run_load(deployment.urls, dialogues, 1, 3 * len(dialogues)))
-            single.append(
-                {
-                    "p50_ms": 1000 * percentile(result.latencies, 0.5),
-                    "p95_ms": 1000 * percentile(result.latencies, 0.95),
-                    "messages": len(result.samples),
-                    "errors": result.errors,
-                    "unexpected": result.unexpected,
-                }
-            )
-            result = asyncio.run(
-                run_load(deployment.urls, dialogues, CONCURRENT_USERS, conversations_per_user)
-            )
-            concurrent.append(
-                {
-                    "messages_per_second": result.messages_per_second,
-                    "p95_ms": 1000 * percentile(result.latencies, 0.95),
-                    "messages": len(result.samples),
-                    "errors": result.errors,
-                    "unexpected": result.unexpected,
-                }
-            )
-            print(
-                f"    run {run + 1}/{repeats}: single {single[-1]}, concurrent {concurrent[-1]}", flush=True
-            )
-        rasa_rss = [rss_mib(pid) for pid in deployment.rasa_pids]
-        action_rss = rss_mib(deployment.action_pid) if deployment.action_pid else None
+@dataclass
+class Contender:
+    """One bot under measurement: how to start it, what to say, and what was measured."""
+
+    name: str
+    deploy: Callable[[], AbstractContextManager[Deployment]]
+    dialogues: Sequence[Dialogue]
+    training_seconds: float
+    single: list[dict[str, Any]] = field(default_factory=list)
+    concurrent: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _single_user(deployment: Deployment, dialogues: Sequence[Dialogue]) -> dict[str, Any]:
+    result = asyncio.run(run_load(deployment.urls, dialogues, 1, 3 * len(dialogues)))
     return {
-        "servers": len(deployment.urls),
-        "time_to_first_answer_s": first_answer,
-        "single": {key: statistics.median(r[key] for r in single) for key in ("p50_ms", "p95_ms")},
-        "concurrent": {
-            "users": CONCURRENT_USERS,
-            "messages_per_second": statistics.median(r["messages_per_second"] for r in concurrent),
-            "p95_ms": statistics.median(r["p95_ms"] for r in concurrent),
-            "errors": sum(r["errors"] + r["unexpected"] for r in single + concurrent),
-        },
-        "rasa_server_rss_mib": max(rasa_rss),
-        "rasa_servers_rss_mib_total": sum(rasa_rss),
-        "action_server_rss_mib": action_rss,
-        "runs": {"single": single, "concurrent": concurrent},
+        "p50_ms": 1000 * percentile(result.latencies, 0.5),
+        "p95_ms": 1000 * percentile(result.latencies, 0.95),
+        "messages": len(result.samples),
+        "errors": result.errors,
+        "unexpected": result.unexpected,
     }
+
+
+def _concurrent(deployment: Deployment, dialogues: Sequence[Dialogue], conversations: int) -> dict[str, Any]:
+    result = asyncio.run(run_load(deployment.urls, dialogues, CONCURRENT_USERS, conversations))
+    return {
+        "messages_per_second": result.messages_per_second,
+        "p95_ms": 1000 * percentile(result.latencies, 0.95),
+        "messages": len(result.samples),
+        "errors": result.errors,
+        "unexpected": result.unexpected,
+    }
+
+
+def measure(contenders: Sequence[Contender], repeats: int, conversations: int) -> dict[str, dict[str, Any]]:
+    """Runs every bot side by side, alternating them run by run, so that both see the same noise."""
+    results: dict[str, dict[str, Any]] = {}
+    with ExitStack() as running:
+        deployments = []
+        for contender in contenders:
+            print(f"==> {contender.name}: starting", flush=True)
+            deployment = running.enter_context(contender.deploy())
+            results[contender.name] = {
+                "servers": len(deployment.urls),
+                "training_s": contender.training_seconds,
+                "time_to_first_answer_s": wait_first_answer(deployment),
+            }
+            deployments.append(deployment)
+        for contender, deployment in zip(contenders, deployments, strict=True):
+            asyncio.run(
+                run_load(deployment.urls, contender.dialogues, 1, len(contender.dialogues))
+            )  # warm-up
+        for run in range(repeats):
+            for contender, deployment in zip(contenders, deployments, strict=True):
+                contender.single.append(_single_user(deployment, contender.dialogues))
+            for contender, deployment in zip(contenders, deployments, strict=True):
+                contender.concurrent.append(_concurrent(deployment, contender.dialogues, conversations))
+                print(f"    run {run + 1}/{repeats} {contender.name}: {contender.concurrent[-1]}", flush=True)
+        for contender, deployment in zip(contenders, deployments, strict=True):
+            rasa_rss = [rss_mib(pid) for pid in deployment.rasa_pids]
+            single, concurrent = contender.single, contender.concurrent
+            results[contender.name] |= {
+                "single": {key: statistics.median(r[key] for r in single) for key in ("p50_ms", "p95_ms")},
+                "concurrent": {
+                    "users": CONCURRENT_USERS,
+                    "messages_per_second": statistics.median(r["messages_per_second"] for r in concurrent),
+                    "p95_ms": statistics.median(r["p95_ms"] for r in concurrent),
+                    "errors": sum(r["errors"] + r["unexpected"] for r in single + concurrent),
+                },
+                "rasa_server_rss_mib": max(rasa_rss),
+                "rasa_servers_rss_mib_total": sum(rasa_rss),
+                "action_server_rss_mib": rss_mib(deployment.action_pid) if deployment.action_pid else None,
+                "runs": {"single": single, "concurrent": concurrent},
+            }
+    return results
 
 
 def evaluation_figures() -> dict[str, Any] | None:
@@ -401,26 +421,25 @@ def main(argv: list[str] | None = None) -> int:
         return run_ablation(args.retrain)
 
     starter, ours = starter_model(args.retrain), our_model(args.retrain)
+    measured = measure(
+        [
+            Contender(
+                "starter", lambda: starter_deployment(starter), STARTER_DIALOGUES, starter.training_seconds
+            ),
+            Contender(
+                "ours", lambda: our_deployment(ours, args.servers), RECOVERY_DIALOGUES, ours.training_seconds
+            ),
+        ],
+        args.repeats,
+        args.conversations,
+    )
     results = {
         "rasa_version": rasa.__version__,
         "cpus": os.cpu_count(),
         "repeats": args.repeats,
-        "starter": {
-            "training_s": starter.training_seconds,
-            **measure(
-                "Rasa starter bot", lambda: starter_deployment(starter), STARTER_DIALOGUES, args.repeats,
-                args.conversations,
-            ),
-        },
-        "ours": {
-            "training_s": ours.training_seconds,
-            **measure(
-                "this bot", lambda: our_deployment(ours, args.servers), RECOVERY_DIALOGUES, args.repeats,
-                args.conversations,
-            ),
-        },
+        **measured,
         "nlu": evaluation_figures(),
-    }  # fmt: skip
+    }
     printed = table(results["ours"], results["starter"], results["nlu"])
     results["table"] = printed
     out = BENCH_DIR / f"bench-{time.strftime('%Y%m%dT%H%M%S')}.json"
