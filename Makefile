@@ -18,12 +18,13 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
-.PHONY: help setup nlp model widget run shell test lint validate pytest stories lock clean tickets-db
+.PHONY: help setup nlp model widget run shell test lint validate pytest stories lock clean tickets-db bench
 
 help:
 	@echo "make run     set up if needed, then start the bot on http://127.0.0.1:5005 (actions on 5055)"
 	@echo "make shell   chat with the bot in this terminal (starts it if it is not running)"
 	@echo "make test    set up if needed, then lint, validate data, pytest and Rasa test stories"
+	@echo "make bench   this bot against Rasa's starter bot: latency, throughput, memory (README, Performance)"
 
 setup: $(VENV)/.installed $(SPACY_DIR)/.built $(WIDGET) tickets-db
 
@@ -86,6 +87,12 @@ pytest: setup $(MODEL)
 stories: setup $(MODEL)
 	@echo "==> Rasa test stories (tests/stories) against the trained model and a real action server"
 	@$(PY) -m tools.stack test-stories $(if $(ACTION_TEST_PORT),--action-port $(ACTION_TEST_PORT))
+
+# This bot against Rasa's starter bot (README, "Performance"); needs the local PostgreSQL and
+# Redis. Both models are trained (and timed) once and cached in var/bench/models.
+bench: setup
+	@echo "==> Benchmark: this bot (two servers) against Rasa's starter bot; several minutes"
+	@$(PY) -m tools.bench $(BENCH_ARGS)
 
 lock: $(VENV)/.installed
 	@$(PIP) install -q -r requirements/dev.in

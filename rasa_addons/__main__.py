@@ -31,6 +31,9 @@ def main() -> None:
     from rasa_addons import guards
 
     guards.install(GuardSettings.from_env())
+    from rasa_addons import speedups
+
+    speedups.install()
     rasa_main()
 
 

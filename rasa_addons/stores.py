@@ -1,45 +1,93 @@
-"""Stores that endpoints.yml selects by environment variable."""
+"""The lock store endpoints.yml selects by environment variable (README, "Deployment").
+
+Rasa serialises the messages of one conversation with a ticket lock. Several Rasa servers,
+or several Sanic workers of one server, must share it: `LOCK_STORE_URL=redis://...` puts it
+in Redis; unset, it stays in the memory of the one process.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import AbstractAsyncContextManager, contextmanager
 from urllib.parse import urlsplit
 
-from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore, TicketLock
+import redis
+from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockStore, RedisLockStore, TicketLock
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.settings import Settings
 
+# How long one ticket update may hold a conversation's mutex; an update takes milliseconds,
+# the expiry only frees the mutex of a server that died holding it.
+MUTEX_SECONDS = 5.0
 
-def redis_lock_store(url: str) -> RedisLockStore:
-    """A RedisLockStore for a redis://[:password@]host[:port][/db] URL."""
-    parts = urlsplit(url)
-    db = int(parts.path.strip("/") or 1)
-    return RedisLockStore(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 6379,
-        db=db,
-        password=parts.password,
-        use_ssl=parts.scheme == "rediss",
-        key_prefix=os.environ.get("LOCK_STORE_KEY_PREFIX") or None,
-    )
+
+class AtomicRedisLockStore(RedisLockStore):
+    """Rasa's RedisLockStore whose ticket updates are atomic across servers.
+
+    Rasa 3.6 changes a conversation's lock by read-modify-write (GET, change, SET). Two
+    servers handling messages of one conversation at the same moment can both read the
+    same lock and issue the same ticket, and then both process at once: one tracker save
+    overwrites the other's turn (RasaHQ/rasa#9213; the fix, ConcurrentRedisLockStore, is
+    Rasa Pro only). Here every read-modify-write runs under a short Redis mutex
+    (SET NX with expiry) on the conversation, so tickets stay unique and in order.
+    """
+
+    @classmethod
+    def from_url(cls, url: str) -> AtomicRedisLockStore:
+        """A store for `redis[s]://[[user]:password@]host[:port][/db]` (Rasa's default db is 1)."""
+        parts = urlsplit(url)
+        if not parts.path.strip("/"):
+            url = parts._replace(path="/1").geturl()
+        store = cls()
+        store.red = redis.Redis.from_url(url, socket_timeout=10)
+        return store
+
+    @contextmanager
+    def _mutex(self, conversation_id: str) -> Iterator[None]:
+        with self.red.lock(
+            f"mutex:{self.key_prefix}{conversation_id}",
+            timeout=MUTEX_SECONDS,
+            blocking_timeout=MUTEX_SECONDS,
+            sleep=0.002,
+        ):
+            yield
+
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        with self._mutex(conversation_id):
+            return super().issue_ticket(conversation_id, lock_lifetime)
+
+    def update_lock(self, conversation_id: str) -> None:
+        with self._mutex(conversation_id):
+            super().update_lock(conversation_id)
+
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        with self._mutex(conversation_id):
+            super().cleanup(conversation_id, ticket_number)
 
 
 class EnvLockStore(LockStore):
-    """Redis when LOCK_STORE_URL is set (required by several servers or workers), else memory."""
+    """AtomicRedisLockStore when LOCK_STORE_URL is set, else Rasa's in-memory store."""
 
     def __init__(self, endpoint_config: EndpointConfig | None = None) -> None:
         url = Settings.from_env().lock_store_url
-        self._store: LockStore = redis_lock_store(url) if url else InMemoryLockStore()
+        self.store: LockStore = AtomicRedisLockStore.from_url(url) if url else InMemoryLockStore()
         workers = int(os.environ.get("SANIC_WORKERS", "1") or 1)
         if workers > 1 and not url:
             raise ValueError("SANIC_WORKERS > 1 needs LOCK_STORE_URL=redis://... (a shared lock store)")
 
+    def lock(
+        self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME, wait_time_in_seconds: float = 1
+    ) -> AbstractAsyncContextManager[TicketLock]:
+        """The only method Rasa's server and processor call: the chosen store's ticket lock."""
+        return self.store.lock(conversation_id, lock_lifetime, wait_time_in_seconds)
+
     def get_lock(self, conversation_id: str) -> TicketLock | None:
-        return self._store.get_lock(conversation_id)
+        return self.store.get_lock(conversation_id)
 
     def delete_lock(self, conversation_id: str) -> None:
-        self._store.delete_lock(conversation_id)
+        self.store.delete_lock(conversation_id)
 
     def save_lock(self, lock: TicketLock) -> None:
-        self._store.save_lock(lock)
+        self.store.save_lock(lock)

@@ -43,6 +43,7 @@ class Stack:
     log_dir: Path | None = None
     start_action_server: bool = True
     _processes: list[subprocess.Popen[bytes]] = field(default_factory=list, init=False)
+    _names: list[str] = field(default_factory=list, init=False)
 
     @property
     def ports(self) -> tuple[int, ...]:
@@ -72,6 +73,7 @@ class Stack:
             start_new_session=True,
         )
         self._processes.append(process)
+        self._names.append(name)
 
     def start(self, timeout: float = 180.0) -> None:
         python = sys.executable
@@ -126,6 +128,10 @@ class Stack:
             if pending:
                 time.sleep(0.5)
 
+    def pids(self) -> dict[str, int]:
+        """Each running server's process id by name (`actions-<port>`, `rasa-<port>`)."""
+        return {name: process.pid for name, process in zip(self._names, self._processes, strict=True)}
+
     def alive(self) -> bool:
         return all(process.poll() is None for process in self._processes)
 
@@ -142,6 +148,7 @@ class Stack:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         self._processes.clear()
+        self._names.clear()
 
     @contextmanager
     def running(self, timeout: float = 180.0) -> Iterator[Stack]:

@@ -1,0 +1,229 @@
+"""`python -m tools.bench --ablation`: what each NLU pipeline component costs and earns.
+
+Each variant is config.yml with one change, trained on the same training part of data/
+and parsed (in process, after a warm-up) on the same held-out messages: the evaluation
+set of tools/evaluate.py when it exists, otherwise a stratified 20% of data/ (seed 42).
+Per variant: milliseconds per message, intent accuracy, and how often the recovery
+signals (account_type, lockout_state, is_admin entities) agree with the full pipeline.
+The table is Markdown, for the README's "Performance" section.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import hashlib
+import json
+import math
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.settings import PROJECT_ROOT
+
+ABLATION_DIR = PROJECT_ROOT / "var" / "bench" / "ablation"
+EVALUATION_SET = PROJECT_ROOT / "tests" / "evaluation" / "messages.yml"  # the held-out set, if present
+SIGNALS = ("account_type", "lockout_state", "is_admin", "situation")
+
+Config = dict[str, Any]
+
+
+def _without(name: str, **match: Any) -> Callable[[Config], Config]:
+    def change(config: Config) -> Config:
+        config["pipeline"] = [
+            c
+            for c in config["pipeline"]
+            if not (c["name"] == name and all(c.get(k) == v for k, v in match.items()))
+        ]
+        return config
+
+    return change
+
+
+def _replaced(name: str, replacement: dict[str, Any]) -> Callable[[Config], Config]:
+    def change(config: Config) -> Config:
+        config["pipeline"] = [replacement if c["name"] == name else c for c in config["pipeline"]]
+        return config
+
+    return change
+
+
+def _starter_extras(config: Config) -> Config:
+    """The featurizers and epochs of Rasa's default pipeline, which the starter bot trains with."""
+    pipeline = config["pipeline"]
+    index = next(i for i, c in enumerate(pipeline) if c["name"] == "CountVectorsFeaturizer")
+    pipeline[index:index] = [{"name": "RegexFeaturizer"}, {"name": "LexicalSyntacticFeaturizer"}]
+    for component in pipeline:
+        if component["name"] == "DIETClassifier":
+            component["epochs"] = 100
+    return config
+
+
+VARIANTS: list[tuple[str, Callable[[Config], Config]]] = [
+    ("config.yml as is", lambda config: config),
+    ("- SpacyEntityExtractor", _without("SpacyEntityExtractor")),
+    ("- RecoverySignals", _without("rasa_addons.nlu.recovery_signals.RecoverySignals")),
+    ("- word CountVectorsFeaturizer", _without("CountVectorsFeaturizer", analyzer=None)),
+    ("- char_wb CountVectorsFeaturizer", _without("CountVectorsFeaturizer", analyzer="char_wb")),
+    (
+        "DIET -> LogisticRegressionClassifier",
+        _replaced("DIETClassifier", {"name": "LogisticRegressionClassifier"}),
+    ),
+    (
+        "DIET 30 epochs instead of 60",
+        _replaced(
+            "DIETClassifier",
+            {
+                "name": "DIETClassifier",
+                "epochs": 30,
+                "entity_recognition": False,
+                "constrain_similarities": True,
+            },
+        ),
+    ),
+    ("+ Regex/LexicalSyntactic featurizers, DIET 100 epochs (starter's)", _starter_extras),
+]
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    intent: str | None  # None: not labelled
+    signals: dict[str, str]  # labelled slots only; "none" where the message does not say
+
+
+@dataclass
+class Outcome:
+    variant: str
+    training_seconds: float
+    ms_per_message: float
+    p95_ms: float
+    intent_accuracy: float | None
+    signal_accuracy: float | None
+
+
+def _value(value: Any) -> str:
+    return "none" if value is None else str(value).lower()
+
+
+def _split() -> tuple[Path, list[Example]]:
+    """The training NLU file and the held-out examples."""
+    from rasa.shared.nlu.training_data.loading import load_data
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    ABLATION_DIR.mkdir(parents=True, exist_ok=True)
+    train_file = ABLATION_DIR / "train.yml"
+    data = TrainingData().merge(
+        *(load_data(str(f)) for f in sorted((PROJECT_ROOT / "data").rglob("nlu.yml")))
+    )
+    if EVALUATION_SET.exists():
+        labelled = yaml.safe_load(EVALUATION_SET.read_text())["messages"]
+        examples = [
+            Example(m["text"], m.get("intent"), {k: _value(m[k]) for k in SIGNALS if k in m})
+            for m in labelled
+        ]
+    else:
+        data, test = data.train_test_split(train_frac=0.8, random_seed=42)
+        examples = [Example(m.get("text"), m.get("intent"), {}) for m in test.intent_examples]
+    data.persist_nlu(str(train_file))
+    return train_file, examples
+
+
+def _train(name: str, config: Config, train_file: Path, retrain: bool) -> tuple[Path, float]:
+    text = yaml.safe_dump(config, sort_keys=False)
+    digest = hashlib.sha256((text + train_file.read_text()).encode()).hexdigest()[:12]
+    model, facts = ABLATION_DIR / f"{name}-{digest}.tar.gz", ABLATION_DIR / f"{name}-{digest}.json"
+    if retrain or not (model.exists() and facts.exists()):
+        config_file = ABLATION_DIR / f"{name}.yml"
+        config_file.write_text(text)
+        print(f"==> training {name}", flush=True)
+        started = time.monotonic()
+        with open(ABLATION_DIR / f"{name}.log", "wb") as log:
+            subprocess.run(
+                [
+                    sys.executable, "-m", "rasa_addons", "train", "nlu", "--config", str(config_file),
+                    "--nlu", str(train_file), "--out", str(ABLATION_DIR),
+                    "--fixed-model-name", model.name.removesuffix(".tar.gz"),
+                ],
+                cwd=PROJECT_ROOT, stdout=log, stderr=log, check=True,
+            )  # fmt: skip
+        facts.write_text(json.dumps({"training_seconds": time.monotonic() - started}))
+    return model, float(json.loads(facts.read_text())["training_seconds"])
+
+
+async def _parse_all(model: Path, texts: list[str]) -> tuple[list[dict[str, Any]], list[float]]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+    for text in texts[:10]:  # warm-up: the first calls build TensorFlow's functions
+        await agent.parse_message(text)
+    parsed, seconds = [], []
+    for text in texts:
+        started = time.perf_counter()
+        parsed.append(await agent.parse_message(text))
+        seconds.append(time.perf_counter() - started)
+    return parsed, seconds
+
+
+def _evaluate(variant: str, model: Path, training_seconds: float, examples: list[Example]) -> Outcome:
+    parsed, seconds = asyncio.run(_parse_all(model, [e.text for e in examples]))
+    intents = [(e.intent, (p.get("intent") or {}).get("name")) for e, p in zip(examples, parsed, strict=True)]
+    intents = [(want, got) for want, got in intents if want]
+    signals = []
+    for example, result in zip(examples, parsed, strict=True):
+        found = {
+            e["entity"]: _value(e["value"]) for e in result.get("entities", []) if e["entity"] in SIGNALS
+        }
+        signals += [found.get(slot, "none") == want for slot, want in example.signals.items()]
+    ordered = sorted(seconds)
+    return Outcome(
+        variant,
+        training_seconds,
+        1000 * statistics.mean(seconds),
+        1000 * ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)],
+        sum(want == got for want, got in intents) / len(intents) if intents else None,
+        sum(signals) / len(signals) if signals else None,
+    )
+
+
+def _share(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def run_ablation(retrain: bool = False) -> int:
+    base: Config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text())
+    train_file, examples = _split()
+    outcomes = []
+    for index, (variant, change) in enumerate(VARIANTS):
+        model, seconds = _train(f"variant{index}", change(copy.deepcopy(base)), train_file, retrain)
+        outcomes.append(_evaluate(variant, model, seconds, examples))
+        print(f"    {outcomes[-1]}", flush=True)
+    rows = [
+        "| variant | ms / message (mean) | p95 | intent accuracy | slot values read right | training (s) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for o in outcomes:
+        rows.append(
+            f"| {o.variant} | {o.ms_per_message:.1f} | {o.p95_ms:.1f} | {_share(o.intent_accuracy)} | "
+            f"{_share(o.signal_accuracy)} | {o.training_seconds:.0f} |"
+        )
+    held_out = (
+        f"the evaluation set ({EVALUATION_SET.relative_to(PROJECT_ROOT)})"
+        if EVALUATION_SET.exists()
+        else "a held-out 20% of data/ (seed 42)"
+    )
+    table = (
+        "\n".join(rows) + f"\n\n{len(examples)} messages of {held_out}, parsed one at a time after a warm-up."
+    )
+    (ABLATION_DIR / "ablation.md").write_text(table + "\n")
+    print()
+    print(table)
+    print(f"\nwritten to {ABLATION_DIR / 'ablation.md'}")
+    return 0
