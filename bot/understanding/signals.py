@@ -148,6 +148,12 @@ def _phrase_mentions(text: str) -> list[Mention]:
     ]
 
 
+def _describes_something_else(mention: Mention, text: str) -> bool:
+    """"my personal phone", "my work around": the words after the mention say it is not the account."""
+    after = _rules().not_the_account_after.get(mention.label)
+    return bool(after and after.search(text[mention.end :]))
+
+
 def _read_account_type(text: str, mentions: Sequence[Mention]) -> str | None:
     rules = _rules()
     candidates = [*mentions, *_phrase_mentions(text)]
@@ -155,7 +161,7 @@ def _read_account_type(text: str, mentions: Sequence[Mention]) -> str | None:
         m
         for m in candidates
         if not rules.negation.search(text[: m.start])
-        and not (m.label in rules.not_the_account_after and rules.not_the_account_after[m.label].search(text[m.end :]))
+        and not _describes_something_else(m, text)
     ]
     for tier in _ACCOUNT_TIERS:
         values = {_mention_value(m, tier) for m in live if m.label in tier}
@@ -221,6 +227,11 @@ def _read_situation(text: str) -> str | None:
                 if not _cancelled(situation, text, match.start()):
                     return situation.value
     return None
+
+
+def situation_values() -> frozenset[str]:
+    """The situations signals.yml can recognise."""
+    return frozenset(situation.value for situation in _rules().situations)
 
 
 def read_signals(
