@@ -18,7 +18,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
-.PHONY: help setup nlp model widget run shell test lint validate pytest stories lock clean tickets-db bench
+.PHONY: help setup nlp model widget run shell test lint validate pytest stories evaluate bench lock clean tickets-db
 
 help:
 	@echo "make run     set up if needed, then start the bot on http://127.0.0.1:5005 (actions on 5055)"
@@ -87,6 +87,11 @@ pytest: setup $(MODEL)
 stories: setup $(MODEL)
 	@echo "==> Rasa test stories (tests/stories) against the trained model and a real action server"
 	@$(PY) -m tools.stack test-stories $(if $(ACTION_TEST_PORT),--action-port $(ACTION_TEST_PORT))
+
+# The held-out evaluation (tests/evaluation): a benchmark of a few minutes, not part of `make test`.
+evaluate: setup $(MODEL)
+	@echo "==> Evaluating understanding on tests/evaluation (real bot, then rasa test nlu cross-validation)"
+	@$(PY) -m tools.evaluate
 
 # This bot against Rasa's starter bot (README, "Performance"); needs the local PostgreSQL and
 # Redis. Both models are trained (and timed) once and cached in var/bench/models.

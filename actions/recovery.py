@@ -20,7 +20,10 @@ def facts_of(tracker: Tracker) -> Facts:
 
 
 def serve(dispatcher: CollectingDispatcher, entry: PlaybookEntry) -> list[EventType]:
+    """Sends the entry's steps; where self-service may not be enough, says a person can help."""
     dispatcher.utter_message(text=entry_markdown(entry))
+    if entry.offer_ticket:
+        dispatcher.utter_message(response="utter_ticket_possible")
     return [SlotSet("recovery_path", entry.id)]
 
 
@@ -72,6 +75,23 @@ class ActionServeRecoveryPath(Action):
             dispatcher.utter_message(response="utter_fallback")
             return []
         return serve(dispatcher, entry)
+
+
+class ActionExplainQuestion(Action):
+    """Explains the open question in plain words; the form then asks it again."""
+
+    def name(self) -> str:
+        return "action_explain_question"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        asked = tracker.get_slot("requested_slot")
+        if asked in default_playbook().askable:
+            dispatcher.utter_message(response=f"utter_explain_{asked}")
+        else:
+            dispatcher.utter_message(response="utter_fallback")
+        return []
 
 
 class ActionStepsDidNotWork(Action):

@@ -28,11 +28,9 @@ def main() -> None:
     prepare_environment(Settings.from_env())
     from rasa.__main__ import main as rasa_main
 
-    from rasa_addons import guards
+    from rasa_addons import guards, speedups
 
     guards.install(GuardSettings.from_env())
-    from rasa_addons import speedups
-
     speedups.install()
     rasa_main()
 

@@ -2,7 +2,7 @@
 
 It runs after the spaCy entity extractor and the intent classifier, hands the text, the
 spaCy mentions and the intent to `bot.understanding.read_signals`, and adds one entity
-per value found (`account_type`, `lockout_state`, `is_admin`). domain.yml maps each
+per value found (`account_type`, `lockout_state`, `is_admin`, `situation`). domain.yml maps each
 entity to the slot of the same name.
 """
 
@@ -21,7 +21,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.understanding import Mention, read_signals
 
 SPACY_EXTRACTOR = "SpacyEntityExtractor"
-SIGNAL_ENTITIES = ("account_type", "lockout_state", "is_admin")
+SIGNAL_ENTITIES = ("account_type", "lockout_state", "is_admin", "situation")
 
 
 def _mentions(entities: list[dict[str, Any]]) -> list[Mention]:

@@ -5,11 +5,19 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.recovery import ActionServeRecoveryPath, ActionStepsDidNotWork, ValidateRecoveryForm
+from actions.recovery import (
+    ActionExplainQuestion,
+    ActionServeRecoveryPath,
+    ActionStepsDidNotWork,
+    ValidateRecoveryForm,
+)
+from bot.playbook import default_playbook
+from bot.settings import PROJECT_ROOT
 
 DOMAIN: dict[str, Any] = {
     "forms": {"recovery_form": {"required_slots": ["account_type", "lockout_state", "is_admin"]}}
@@ -82,3 +90,36 @@ def test_when_steps_fail_the_next_path_is_offered() -> None:
         )
     )
     assert SlotSet("recovery_path", "personal.locked_out") in events
+
+
+def test_an_entry_that_offers_a_ticket_says_a_person_can_help() -> None:
+    dispatcher = CollectingDispatcher()
+    asyncio.run(
+        ActionServeRecoveryPath().run(
+            dispatcher, tracker(account_type="work_school", lockout_state="locked_out", is_admin=False), {}
+        )
+    )
+    assert [m["response"] for m in dispatcher.messages[1:]] == ["utter_ticket_possible"]
+
+
+def test_an_entry_without_a_ticket_offer_sends_only_its_steps() -> None:
+    dispatcher = CollectingDispatcher()
+    asyncio.run(
+        ActionServeRecoveryPath().run(
+            dispatcher, tracker(account_type="personal", situation="waiting_period"), {}
+        )
+    )
+    assert len(dispatcher.messages) == 1
+
+
+def test_the_open_question_is_explained() -> None:
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionExplainQuestion().run(dispatcher, tracker(requested_slot="lockout_state"), {}))
+    assert dispatcher.messages[0]["response"] == "utter_explain_lockout_state"
+
+
+def test_the_situation_slot_takes_every_playbook_situation() -> None:
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    assert set(domain["slots"]["situation"]["values"]) == default_playbook().fact_values["situation"]
+    for slot in default_playbook().askable:
+        assert f"utter_explain_{slot}" in domain["responses"]

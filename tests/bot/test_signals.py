@@ -6,9 +6,10 @@ from collections.abc import Callable
 
 import pytest
 
+from bot.playbook import default_playbook
 from bot.understanding import Mention, Signals, read_signals
 from bot.understanding.answers import read_short_answer
-from bot.understanding.signals import account_type_of_email
+from bot.understanding.signals import account_type_of_email, situation_values
 
 MentionsOf = Callable[[str], list[Mention]]
 
@@ -30,7 +31,11 @@ def signals(
         ("my school email", "work_school"),
         ("our tenant enforces MFA", "work_school"),
         ("Entra keeps asking me to approve", "work_school"),
-        ("it's jane@contoso.com", "work_school"),
+        ("it's jane@students.uni-example.edu", "work_school"),  # a school's domain
+        ("it's the account my employer gave me", "work_school"),
+        ("not my school one, the other one", "personal"),
+        ("It isn't a personal account, my employer set it up", "work_school"),
+        ("personal acct, locked out", "personal"),
         ("it isn't my work account, it's my Xbox", "personal"),
         ("work account, but I read it in Outlook", "work_school"),  # outright beats a hint
     ],
@@ -46,6 +51,9 @@ def test_account_type(mentions_of: MentionsOf, text: str, expected: str) -> None
         "the code doesn't work",
         "my address is someone@gmail.com",  # a personal account may use Gmail, so may nobody
         "my personal Outlook is fine but my work account is locked",  # both: ask
+        "it's jane@contoso.com",  # a company domain only usually means work: ask
+        "my work around didn't help",
+        "It used to be a work account",
     ],
 )
 def test_account_type_stays_unknown_without_a_clear_signal(mentions_of: MentionsOf, text: str) -> None:
@@ -63,9 +71,17 @@ def test_account_type_stays_unknown_without_a_clear_signal(mentions_of: Mentions
         ("I'm completely locked out", "locked_out"),
         ("I don't have any other method", "locked_out"),
         ("there's no backup email on it", "locked_out"),
+        ("phone gone, no other way to verify", "locked_out"),  # "other way" after "no"
+        ("I only ever had the app, nothing else is set up", "locked_out"),
+        ("that number was all I had", "locked_out"),
+        ("the codes still come to my old phone which I still use", "has_other_method"),
+        ("I do have another phone number on the account", "has_other_method"),
+        ("I still have the same problem", None),
+        ("I don't have the app any more", None),  # lost the app; other ways unknown
+        ("I still have to wait for the code", None),
     ],
 )
-def test_lockout_state_from_phrases(mentions_of: MentionsOf, text: str, expected: str) -> None:
+def test_lockout_state_from_phrases(mentions_of: MentionsOf, text: str, expected: str | None) -> None:
     assert signals(mentions_of, text).lockout_state == expected
 
 
@@ -88,6 +104,9 @@ def test_lockout_state_unknown_when_a_message_only_describes_the_problem(mention
         ("there are no other admins", True),
         ("I'm not the admin", False),
         ("I'm just a regular user", False),
+        ("I'm not the only admin, there are two of us", False),
+        ("our IT department manages it", False),
+        ("someone else is using my phone", None),
         ("I lost my phone", None),
     ],
 )
@@ -105,7 +124,8 @@ def test_only_an_organisation_has_admins(mentions_of: MentionsOf) -> None:
         ("x@outlook.com", "personal"),
         ("x@Hotmail.co.uk", "personal"),
         ("x@live.com", "personal"),
-        ("x@contoso.com", "work_school"),
+        ("x@contoso.com", None),  # any address can open a personal account: ask
+        ("x@cs.ox.ac.uk", "work_school"),
         ("x@students.uni-example.edu", "work_school"),
         ("x@gmail.com", None),
         ("x@yahoo.com", None),
@@ -134,3 +154,42 @@ def test_email_domains(address: str, expected: str | None) -> None:
 )
 def test_short_answers_to_an_open_question(slot: str, reply: str, expected: object) -> None:
     assert read_short_answer(slot, reply) == expected
+
+
+def test_any_admin_answer_means_an_organisation(mentions_of: MentionsOf) -> None:
+    assert signals(mentions_of, "I'm not an admin, just a user").account_type == "work_school"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my Microsoft account was hacked", "hacked"),
+        ("I think someone got into my account and changed the password", "hacked"),
+        ("I wasn't hacked, I just lost my phone", "authenticator_lost"),
+        ("I'm writing for my dad, he lost his phone", "on_behalf"),
+        ("my wife's hotmail wants a code", "on_behalf"),
+        ("I get approve requests that I never started", "unexpected_prompts"),
+        ("weird sign-in codes keep arriving", "unexpected_prompts"),
+        ("do I really have to wait 30 days?", "waiting_period"),
+        ("who should I talk to at work about this?", "who_to_contact"),
+        ("I wrote down my 25-character code", "recovery_code"),
+        ("I don't have a recovery code", None),
+        ("I lost the recovery code too", None),
+        ("I forgot my password", "forgot_password"),
+        ("Begin recovery says there's no backup", "restore_failed"),
+        ("it needs a code to set up the app that makes the code, a loop", "setup_loop"),
+        ("my backup email was closed years ago", "backup_email_gone"),
+        ("I'm abroad and my sim has no signal", "abroad"),
+        ("the authenticator was on my old phone", "authenticator_lost"),
+        ("my number changed last month", "new_number"),
+        ("the text with the code never arrives", "codes_not_arriving"),
+        ("I got a new phone", "new_phone"),
+        ("it keeps asking for a code", None),
+    ],
+)
+def test_situations(mentions_of: MentionsOf, text: str, expected: str | None) -> None:
+    assert signals(mentions_of, text).situation == expected
+
+
+def test_every_situation_value_is_a_playbook_fact() -> None:
+    assert situation_values() == default_playbook().fact_values["situation"]

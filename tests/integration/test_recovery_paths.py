@@ -1,0 +1,153 @@
+"""Every playbook path, corrections and the fallback, typed into a real running bot over REST.
+
+Each conversation is what a person types (never a button payload); the test reads the
+recovery_path the bot served from the tracker. One shared bot (conftest's bot_stack).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from rest_chat import say, slots
+
+from bot.playbook import default_playbook
+from tools.stack import Stack
+
+pytestmark = pytest.mark.servers
+
+PATHS: list[tuple[list[str], str]] = [
+    (["my hotmail wants a code but I can still get one by email"], "personal.has_other_method"),
+    (["new phone and my outlook wants the authenticator code", "yes"], "personal.has_other_method.new_phone"),
+    (
+        ["forgot my outlook password", "my phone still gets the codes"],
+        "personal.has_other_method.forgot_password",
+    ),
+    (["my xbox code goes to my old number and that's all I set up"], "personal.locked_out"),
+    (
+        ["I lost the phone but I have my recovery code for my hotmail", "nothing else, no"],
+        "personal.locked_out.recovery_code",
+    ),
+    (
+        ["hotmail says my new security info needs 30 days, can I skip it"],
+        "personal.locked_out.waiting_period",
+    ),
+    (
+        ["Teams wants a code but I can still sign in with the app on my tablet"],
+        "work_school.has_other_method",
+    ),
+    (
+        ["forgot the password of my school email, the authenticator still works"],
+        "work_school.has_other_method.forgot_password",
+    ),
+    (
+        ["lost my phone with the authenticator", "work", "no", "no, our IT team does that"],
+        "work_school.locked_out",
+    ),
+    (["who do I contact at my company to reset my MFA"], "work_school.locked_out.who_to_contact"),
+    (
+        ["I'm the only global admin and I'm completely locked out of our office 365"],
+        "work_school.admin_locked_out",
+    ),
+    (["my account got hacked", "personal"], "account_compromised"),
+    (["someone hacked my work account"], "account_compromised.work_school"),
+    (["I'm getting sign-in requests I didn't make", "my own account"], "unexpected_sign_in_prompts"),
+    (
+        ["random MFA approvals for my work account, I'm not signing in"],
+        "unexpected_sign_in_prompts.work_school",
+    ),
+    (["my mum can't get into her hotmail, she lost her phone"], "someone_elses_account"),
+    (["one of my employees can't do MFA on her new phone", "work"], "someone_elses_account.work_school"),
+]
+
+
+def converse(stack: Stack, turns: list[str]) -> tuple[str, list[dict[str, Any]]]:
+    sender = uuid.uuid4().hex
+    replies: list[dict[str, Any]] = []
+    for turn in turns:
+        replies = say(stack, sender, turn)
+    return sender, replies
+
+
+def test_the_cases_cover_every_playbook_entry() -> None:
+    assert {path for _, path in PATHS} == {entry.id for entry in default_playbook().entries}
+
+
+@pytest.mark.parametrize(("turns", "path"), PATHS, ids=[path for _, path in PATHS])
+def test_each_path_is_reached_from_typed_messages(
+    bot_stack: Stack, turns: list[str], path: str
+) -> None:
+    sender, replies = converse(bot_stack, turns)
+    assert slots(bot_stack, sender)["recovery_path"] == path
+    assert replies[-1]["text"] == "Did that get you back in?"
+    offers_ticket = default_playbook().get(path).offer_ticket
+    assert any("Talk to a person" in m.get("text", "") for m in replies) is offers_ticket
+
+
+def test_a_correction_of_the_account_type_changes_the_answer(bot_stack: Stack) -> None:
+    sender, _ = converse(bot_stack, ["xbox code goes to my old number, no other way to verify"])
+    assert slots(bot_stack, sender)["recovery_path"] == "personal.locked_out"
+    asked = say(bot_stack, sender, "actually sorry, it's my work account")
+    assert "only administrator" in asked[-1]["text"]
+    say(bot_stack, sender, "no")
+    state = slots(bot_stack, sender)
+    assert (state["account_type"], state["recovery_path"]) == ("work_school", "work_school.locked_out")
+
+
+def test_a_correction_of_the_lockout_state_changes_the_answer(bot_stack: Stack) -> None:
+    sender, _ = converse(bot_stack, ["outlook.com, phone gone and no other way to verify"])
+    say(bot_stack, sender, "oh wait, I do have my backup email")
+    state = slots(bot_stack, sender)
+    assert state["lockout_state"] == "has_other_method"
+    assert state["recovery_path"] == "personal.has_other_method"
+
+
+def test_no_after_the_steps_serves_the_next_path_and_yes_closes(bot_stack: Stack) -> None:
+    sender, _ = converse(bot_stack, ["my hotmail wants a code but I can still get one by email"])
+    next_path = say(bot_stack, sender, "no, that didn't work")
+    assert slots(bot_stack, sender)["recovery_path"] == "personal.locked_out"
+    assert next_path[-1]["text"] == "Did that get you back in?"
+    closing = say(bot_stack, sender, "yes")
+    assert "glad you're back in" in closing[-1]["text"]
+
+
+def test_no_thanks_to_the_ticket_offer_is_a_refusal(bot_stack: Stack) -> None:
+    sender, _ = converse(bot_stack, ["my xbox code goes to my old number and that's all I set up"])
+    offer = say(bot_stack, sender, "no it didn't work")
+    assert "Shall I open a support ticket?" in offer[-1]["text"]
+    refusal = say(bot_stack, sender, "no thanks")
+    assert "no ticket" in refusal[-1]["text"]
+    assert slots(bot_stack, sender)["ticket_id"] is None
+
+
+def test_the_account_question_uses_plain_words_and_clean_buttons(bot_stack: Stack) -> None:
+    sender, replies = converse(bot_stack, ["I can't get my verification code"])
+    question = replies[-1]
+    assert "given by your organisation" in question["text"]
+    assert [b["payload"] for b in question["buttons"]] == [
+        '/inform{"account_type":"work_school"}',
+        '/inform{"account_type":"personal"}',
+    ]
+    say(bot_stack, sender, question["buttons"][1]["payload"])
+    assert slots(bot_stack, sender)["account_type"] == "personal"
+
+
+def test_unsure_gets_an_explanation_and_the_question_again(bot_stack: Stack) -> None:
+    sender, _ = converse(bot_stack, ["I can't get my verification code"])
+    replies = say(bot_stack, sender, "I don't know")
+    assert "created it yourself" in replies[0]["text"]
+    assert "given by your organisation" in replies[-1]["text"]
+    assert slots(bot_stack, sender)["account_type"] is None
+
+
+def test_an_unreadable_message_offers_a_person(bot_stack: Stack) -> None:
+    _, replies = converse(bot_stack, ["qwxz plonk vrrm"])
+    assert replies[-1]["buttons"][0]["title"] == "Talk to a person"
+
+
+def test_start_over_forgets_the_case(bot_stack: Stack) -> None:
+    sender, _ = converse(bot_stack, ["my xbox code goes to my old number and that's all I set up"])
+    say(bot_stack, sender, "start over")
+    state = slots(bot_stack, sender)
+    assert (state["account_type"], state["lockout_state"], state["recovery_path"]) == (None, None, None)
