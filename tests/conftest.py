@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from bot.nlp.builder import create_pipeline
 from bot.settings import Settings
 from bot.understanding import Mention
-from tools.stack import DEFAULT_MODEL, Stack, free_port
+from tools.stack import DEFAULT_MODEL, ONE_ADDRESS_LOAD_ENV, Stack, free_port
 
 
 @pytest.fixture(scope="session")
@@ -54,12 +54,15 @@ def bot_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "RECOVERY_BOT_VAR_DIR": str(var_dir),
         "TRACKER_DB_URL": settings.tracker_db_url,
         "TICKETS_DB_URL": settings.tickets_db_url,
+        **ONE_ADDRESS_LOAD_ENV,
     }
     with Stack(settings, extra_env=env, log_dir=var_dir / "logs").running() as stack:
         yield stack
 
 
-POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
 @pytest.fixture(scope="session")

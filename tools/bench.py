@@ -41,7 +41,7 @@ from bot.settings import PROJECT_ROOT, Settings
 from tools.databases import REDIS_URL, throwaway_postgres
 from tools.dialogues import RECOVERY_DIALOGUES, STARTER_DIALOGUES, Dialogue
 from tools.load import percentile, run_load
-from tools.stack import Stack, free_port
+from tools.stack import ONE_ADDRESS_LOAD_ENV, Stack, free_port
 
 BENCH_DIR = PROJECT_ROOT / "var" / "bench"
 MODELS_DIR = BENCH_DIR / "models"
@@ -184,6 +184,7 @@ def our_deployment(model: TrainedModel, servers: int = 2) -> Iterator[Deployment
             lock_store_url=REDIS_URL,
         )
         env = {
+            **ONE_ADDRESS_LOAD_ENV,
             "RECOVERY_BOT_VAR_DIR": str(var_dir),
             "SPACY_MODEL_DIR": str(Settings.from_env().spacy_model_dir),
             "TRACKER_DB_URL": tracker_url,

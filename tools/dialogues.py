@@ -49,9 +49,8 @@ RECOVERY_DIALOGUES: tuple[Dialogue, ...] = (
         _turns(
             (
                 "I lost my phone and can't sign in to my work Microsoft 365 account, no other way to verify",
-                "another way",
+                "only administrator",
             ),
-            ("no", "only administrator"),
             ("No, someone else manages it", STEPS_END),
             ("No, it didn't work", "open a support ticket"),
             ("yes", "email address"),

@@ -28,7 +28,7 @@ import yaml
 
 from bot.playbook import default_playbook
 from bot.settings import PROJECT_ROOT, Settings
-from tools.stack import DEFAULT_MODEL, Stack, free_port
+from tools.stack import DEFAULT_MODEL, ONE_ADDRESS_LOAD_ENV, Stack, free_port
 
 EVALUATION_DIR = PROJECT_ROOT / "tests" / "evaluation"
 SLOTS = ("account_type", "lockout_state", "is_admin")
@@ -133,8 +133,7 @@ def evaluate_messages(stack: Stack, messages: Iterable[dict[str, Any]]) -> list[
                     admin_detected.add(got == expected, miss)
     names = {"account_type": "account type", "lockout_state": "lockout state", "is_admin": "admin"}
     lines = [
-        f"Messages: {slot_tallies['account_type'].total} with expected slots, "
-        f"{intents.total} with an intent"
+        f"Messages: {slot_tallies['account_type'].total} with expected slots, {intents.total} with an intent"
     ]
     for slot, tally in slot_tallies.items():
         name = names.get(slot, slot)
@@ -223,6 +222,7 @@ def evaluation_stack(model: Path, var_dir: Path) -> Stack:
         rasa_auth_token=secrets.token_hex(16),
     )
     env = {
+        **ONE_ADDRESS_LOAD_ENV,
         "RECOVERY_BOT_VAR_DIR": str(var_dir),
         "TRACKER_DB_URL": settings.tracker_db_url,
         "TICKETS_DB_URL": settings.tickets_db_url,

@@ -19,6 +19,7 @@ from tools.stack import Stack
 pytestmark = pytest.mark.servers
 
 OUTLOOK_NEW_PHONE = "I changed my phone and can't get my Outlook verification code any more"
+NEW_PHONE = default_playbook().get("personal.has_other_method.new_phone")  # the path it leads to
 
 
 def demo_url(stack: Stack) -> str:
@@ -47,21 +48,20 @@ def test_a_conversation_reaches_numbered_steps_with_safe_links(
     widget.choose("Yes, I have another way")
 
     expect(widget.person_says("Yes, I have another way")).to_be_visible()
-    entry = default_playbook().get("personal.has_other_method")
-    steps = widget.bot_says(entry.title).get_by_role("listitem")
-    expect(steps).to_have_count(len(entry.steps))
-    expect(steps.first).to_contain_text("Go to account.microsoft.com")
-    expect(steps.first.locator("strong")).to_have_text("account.microsoft.com")
+    steps = widget.bot_says(NEW_PHONE.title).get_by_role("listitem")
+    expect(steps).to_have_count(len(NEW_PHONE.steps))
+    expect(steps.first).to_contain_text("install Microsoft Authenticator on the new phone")
+    expect(steps.nth(1).locator("strong")).to_have_text("account.microsoft.com")
     links = widget.bot_says("Official help").get_by_role("link")
-    expect(links.first).to_have_text(entry.sources[0].title)
+    expect(links.first).to_have_text(NEW_PHONE.sources[0].title)
     for link in links.all():
         assert link.get_attribute("href", timeout=5000).startswith("https://support.microsoft.com/")
         assert link.get_attribute("target") == "_blank"
         assert link.get_attribute("rel") == "noopener noreferrer"
-    expect(widget.replies).to_have_text(["Yes, it worked", "No, it didn't work"])
+    expect(widget.replies).to_have_text(["Yes, it worked", "No, it didn't work", "Talk to a person"])
 
     state = tracker(bot_stack, widget.session_id())["slots"]
-    assert (state["account_type"], state["recovery_path"]) == ("personal", "personal.has_other_method")
+    assert (state["account_type"], state["recovery_path"]) == ("personal", NEW_PHONE.id)
     page.screenshot(path=artifacts / "widget.png")
 
 
@@ -80,8 +80,8 @@ def test_a_reload_keeps_the_conversation(page: Page, bot_stack: Stack) -> None:
     assert widget.session_id() == sender
 
     widget.choose("Yes, I have another way")  # the bot still knows it is a personal account
-    expect(widget.bot_says("Add your new phone or app first")).to_be_visible()
-    assert tracker(bot_stack, sender)["slots"]["recovery_path"] == "personal.has_other_method"
+    expect(widget.bot_says(NEW_PHONE.title)).to_be_visible()
+    assert tracker(bot_stack, sender)["slots"]["recovery_path"] == NEW_PHONE.id
 
 
 def test_sender_ids_are_random_and_weak_ones_are_replaced(browser: Browser, bot_stack: Stack) -> None:
@@ -112,7 +112,7 @@ def test_phone_width_fills_the_screen_without_sideways_scrolling(
     widget.open()
     widget.say(OUTLOOK_NEW_PHONE)
     widget.choose("Yes, I have another way")
-    expect(widget.bot_says("Add your new phone or app first")).to_be_visible()
+    expect(widget.bot_says(NEW_PHONE.title)).to_be_visible()
 
     panel = page.get_by_role("region", name="Help with sign-in").bounding_box()
     assert panel is not None
@@ -147,7 +147,7 @@ def test_everything_works_from_the_keyboard(page: Page, bot_stack: Stack) -> Non
     page.keyboard.press("Enter")
     expect(widget.person_says("Yes, I have another way")).to_be_visible()
     expect(widget.input).to_be_focused()
-    expect(widget.bot_says("Add your new phone or app first")).to_be_visible()
+    expect(widget.bot_says(NEW_PHONE.title)).to_be_visible()
 
     page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Send")).to_be_focused()

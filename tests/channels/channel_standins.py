@@ -27,6 +27,7 @@ from jwt.algorithms import RSAAlgorithm
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from bot.playbook import default_playbook
 from tools.stack import Stack, free_port
 
 APP_ID = str(uuid.uuid4())
@@ -34,6 +35,9 @@ TENANT_ID = str(uuid.uuid4())
 SIGNING_SECRET = secrets.token_hex(16)
 SUPPORT_CHANNEL = "C0SUPPORT"
 BOT_USER = "U0RECOVERYBOT"
+# The foundation's first conversation, and the playbook entry it reaches after "yes".
+OUTLOOK_NEW_PHONE = "I changed my phone and can't get my Outlook verification code any more"
+NEW_PHONE = default_playbook().get("personal.has_other_method.new_phone")
 
 
 @dataclass

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 from channel_standins import APP_ID, SIGNING_SECRET, SUPPORT_CHANNEL, TENANT_ID, Cloud
 
-from tools.stack import Stack, free_port
+from tools.stack import ONE_ADDRESS_LOAD_ENV, Stack, free_port
 
 
 @pytest.fixture(scope="session")
@@ -32,6 +32,7 @@ def channels_stack(
         tracker_db_url=f"sqlite:///{var_dir / 'tracker.db'}",
     )
     env = {
+        **ONE_ADDRESS_LOAD_ENV,
         "RECOVERY_BOT_VAR_DIR": str(var_dir),
         "TRACKER_DB_URL": settings.tracker_db_url,
         "SLACK_BOT_TOKEN": "xoxb-test-token",

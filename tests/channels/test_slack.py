@@ -10,13 +10,21 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
-from channel_standins import BOT_USER, SUPPORT_CHANNEL, Captured, Cloud, slack_signature, user_texts
+from channel_standins import (
+    BOT_USER,
+    NEW_PHONE,
+    OUTLOOK_NEW_PHONE,
+    SUPPORT_CHANNEL,
+    Captured,
+    Cloud,
+    slack_signature,
+    user_texts,
+)
 
 from tools.stack import Stack
 
 pytestmark = pytest.mark.servers
 
-OUTLOOK_NEW_PHONE = "I changed my phone and can't get my Outlook verification code any more"
 
 
 class SlackPerson:
@@ -116,11 +124,10 @@ def test_a_conversation_gets_block_kit_buttons_then_mrkdwn_steps(person: SlackPe
 
     steps = person.wait_for_replies(3)[1]
     title_and_steps = sections(steps)[0]
-    assert title_and_steps.startswith("*Add your new phone or app first, then remove the old one*\n1. ")
-    assert "\n2. Select *Security*" in title_and_steps
-    assert any(
-        "<https://support.microsoft.com/" in s and "|How to add security info" in s for s in sections(steps)
-    )
+    assert title_and_steps.startswith(f"*{NEW_PHONE.title}*\n1. ")
+    assert f"\n{len(NEW_PHONE.steps)}. " in title_and_steps
+    source = NEW_PHONE.sources[0]
+    assert any(f"<{source.url}|{source.title}>" in s for s in sections(steps))
     assert "Did that get you back in?" in sections(person.wait_for_replies(3)[2])[0]
 
 

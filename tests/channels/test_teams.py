@@ -9,14 +9,22 @@ from typing import Any
 
 import pytest
 import requests
-from channel_standins import APP_ID, TENANT_ID, Captured, Cloud, bot_framework_token, user_texts
+from channel_standins import (
+    APP_ID,
+    NEW_PHONE,
+    OUTLOOK_NEW_PHONE,
+    TENANT_ID,
+    Captured,
+    Cloud,
+    bot_framework_token,
+    user_texts,
+)
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tools.stack import Stack
 
 pytestmark = pytest.mark.servers
 
-OUTLOOK_NEW_PHONE = "I changed my phone and can't get my Outlook verification code any more"
 
 
 class TeamsPerson:
@@ -83,14 +91,10 @@ def test_a_conversation_gets_a_hero_card_then_markdown_steps(person: TeamsPerson
     assert person.say(yes["text"]).status_code == 200  # Teams sends the button's text back
     steps = person.wait_for_replies(3)[1]
     assert steps.body["textFormat"] == "markdown"
-    assert steps.body["text"].startswith(
-        "**Add your new phone or app first, then remove the old one**\n\n1. "
-    )
-    assert "\n\n2. Select **Security**" in steps.body["text"]
-    assert (
-        "[How to add security info to your Microsoft account](https://support.microsoft.com/"
-        in steps.body["text"]
-    )
+    assert steps.body["text"].startswith(f"**{NEW_PHONE.title}**\n\n1. ")
+    assert f"\n\n{len(NEW_PHONE.steps)}. " in steps.body["text"]
+    source = NEW_PHONE.sources[0]
+    assert f"[{source.title}]({source.url})" in steps.body["text"]
     question = person.wait_for_replies(3)[2]
     assert question.body["attachments"][0]["content"]["text"] == "Did that get you back in?"
 

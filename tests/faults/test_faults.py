@@ -22,7 +22,7 @@ from tcp_proxy import TcpProxy
 
 from bot.settings import Settings
 from rasa_addons.guards.messages import Replies
-from tools.stack import DEFAULT_MODEL, Stack, free_port
+from tools.stack import DEFAULT_MODEL, ONE_ADDRESS_LOAD_ENV, Stack, free_port
 
 pytestmark = pytest.mark.servers
 
@@ -81,6 +81,7 @@ def bot(
         rasa_auth_token=secrets.token_hex(16),
     )
     env = {
+        **ONE_ADDRESS_LOAD_ENV,
         "RECOVERY_BOT_VAR_DIR": str(var_dir),
         "TRACKER_DB_URL": settings.tracker_db_url,
         "TICKETS_DB_URL": settings.tickets_db_url,
@@ -117,7 +118,7 @@ def test_a_conversation_resumes_after_the_rasa_server_restarts(bot: FaultyBot) -
     bot.rasa.start()
     steps = bot.say(sender, "yes")
     assert "Add a new way to sign in or verify" in steps
-    assert bot.slots(sender)["recovery_path"] == "personal.has_other_method"
+    assert bot.slots(sender)["recovery_path"] == "personal.has_other_method.new_phone"
 
 
 def test_databases_briefly_unreachable_get_an_apology_and_the_next_message_succeeds(bot: FaultyBot) -> None:

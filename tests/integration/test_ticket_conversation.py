@@ -28,7 +28,7 @@ from werkzeug import Request, Response
 
 from bot.settings import PROJECT_ROOT, Settings
 from bot.tickets import Database, TicketStore, find_ticket_id
-from tools.stack import DEFAULT_MODEL, Stack, free_port
+from tools.stack import DEFAULT_MODEL, ONE_ADDRESS_LOAD_ENV, Stack, free_port
 
 pytestmark = pytest.mark.servers
 
@@ -134,6 +134,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TicketBot]:
         rasa_auth_token=secrets.token_hex(16),
     )
     env = {
+        **ONE_ADDRESS_LOAD_ENV,
         "RECOVERY_BOT_VAR_DIR": str(var_dir),
         "TRACKER_DB_URL": settings.tracker_db_url,
         "TICKETS_DB_URL": settings.tickets_db_url,

@@ -21,7 +21,7 @@ from bot.tickets import Database, TicketStore
 from tools.databases import REDIS_URL, throwaway_postgres
 from tools.dialogues import RECOVERY_DIALOGUES, Dialogue
 from tools.load import Conversation, RoundRobin, answer_text, client_session, converse, run_load, say
-from tools.stack import DEFAULT_MODEL, Stack, free_port
+from tools.stack import DEFAULT_MODEL, ONE_ADDRESS_LOAD_ENV, Stack, free_port
 
 pytestmark = pytest.mark.servers
 
@@ -48,6 +48,7 @@ def two_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stac
             rasa_auth_token=secrets.token_hex(16),
         )
         env = {
+            **ONE_ADDRESS_LOAD_ENV,
             "RECOVERY_BOT_VAR_DIR": str(var_dir),
             "SPACY_MODEL_DIR": str(Settings.from_env().spacy_model_dir),
             "TRACKER_DB_URL": tracker_url,
