@@ -148,11 +148,12 @@ def _train(name: str, config: Config, train_file: Path, retrain: bool) -> Path:
             subprocess.run(
                 [
                     sys.executable, "-m", "rasa_addons", "train", "nlu", "--config", str(config_file),
-                    "--nlu", str(train_file), "--out", str(ABLATION_DIR),
+                    "--nlu", str(train_file), "--out", str(ABLATION_DIR / "training"),
                     "--fixed-model-name", model.name.removesuffix(".tar.gz"),
                 ],
                 cwd=PROJECT_ROOT, stdout=log, stderr=log, check=True,
             )  # fmt: skip
+        (ABLATION_DIR / "training" / model.name).replace(model)  # only a finished model is cached
     return model
 
 
