@@ -411,6 +411,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--servers", type=int, default=2, help="Rasa servers of this bot")
     parser.add_argument("--retrain", action="store_true", help="train (and time) both bots again")
     parser.add_argument(
+        "--config", type=Path, default=PROJECT_ROOT / "config.yml", help="this bot's Rasa config"
+    )
+    parser.add_argument(
         "--ablation", action="store_true", help="measure each pipeline component's cost instead"
     )
     args = parser.parse_args(argv)
@@ -420,7 +423,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_ablation(args.retrain)
 
-    starter, ours = starter_model(args.retrain), our_model(args.retrain)
+    starter, ours = starter_model(args.retrain), our_model(args.retrain, args.config.resolve())
     measured = measure(
         [
             Contender(
@@ -437,6 +440,7 @@ def main(argv: list[str] | None = None) -> int:
         "rasa_version": rasa.__version__,
         "cpus": os.cpu_count(),
         "repeats": args.repeats,
+        "config": str(args.config),
         **measured,
         "nlu": evaluation_figures(),
     }
