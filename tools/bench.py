@@ -46,7 +46,8 @@ from tools.stack import ONE_ADDRESS_LOAD_ENV, Stack, free_port
 BENCH_DIR = PROJECT_ROOT / "var" / "bench"
 MODELS_DIR = BENCH_DIR / "models"
 STARTER_DIR = MODELS_DIR / f"starter-rasa-{rasa.__version__}"  # its endpoints.yml and credentials.yml
-EVALUATION_JSON = PROJECT_ROOT / "var" / "evaluation" / "summary.json"
+# `rasa test nlu` cross-validation on data/, as tools/evaluate.py (`make evaluate`) runs it.
+EVALUATION_REPORT = PROJECT_ROOT / "results" / "cross-validation" / "intent_report.json"
 CONCURRENT_USERS = 20
 RASA_ENV = {
     "RASA_TELEMETRY_ENABLED": "false",
@@ -120,7 +121,7 @@ def our_inputs_digest(config: Path = PROJECT_ROOT / "config.yml") -> str:
     return digest.hexdigest()[:12]
 
 
-def our_model(retrain: bool, config: Path = PROJECT_ROOT / "config.yml", label: str = "ours") -> TrainedModel:
+def our_model(retrain: bool, config: Path = PROJECT_ROOT / "config.yml") -> TrainedModel:
     """This bot trained from scratch (`--force`, no cache) with `config`."""
 
     def train(target: Path) -> float:
@@ -130,10 +131,10 @@ def our_model(retrain: bool, config: Path = PROJECT_ROOT / "config.yml", label: 
                 "--out", str(target.parent), "--fixed-model-name", target.name.removesuffix(".tar.gz"),
             ],
             PROJECT_ROOT,
-            BENCH_DIR / "logs" / f"{label}-train.log",
+            BENCH_DIR / "logs" / "ours-train.log",
         )  # fmt: skip
 
-    return _cached(f"{label}-{our_inputs_digest(config)}", train, retrain)
+    return _cached(f"ours-{our_inputs_digest(config)}", train, retrain)
 
 
 # --- servers ----------------------------------------------------------------------------------
@@ -334,10 +335,14 @@ def measure(contenders: Sequence[Contender], repeats: int, conversations: int) -
 
 
 def evaluation_figures() -> dict[str, Any] | None:
-    """The NLU figures tools/evaluate.py wrote, if it exists and ran."""
-    if not EVALUATION_JSON.exists():
+    """Intent figures of the latest cross-validation by tools/evaluate.py, if it ran."""
+    if not EVALUATION_REPORT.exists():
         return None
-    return dict(json.loads(EVALUATION_JSON.read_text()))
+    report = json.loads(EVALUATION_REPORT.read_text())
+    return {
+        "intent accuracy (cross-val.)": report["accuracy"],
+        "intent weighted F1 (cross-val.)": report["weighted avg"]["f1-score"],
+    }
 
 
 # --- the table --------------------------------------------------------------------------------
@@ -385,7 +390,7 @@ def table(ours: dict[str, Any], starter: dict[str, Any], nlu: dict[str, Any] | N
             verdict = "0 " + ("met" if mine == 0 else "MISSED")
         lines.append(f"{label:36} {_fmt(mine):>10} {_fmt(theirs):>10} {_fmt(ratio, 'x'):>7}  {verdict}")
     if nlu is None:
-        lines.append(f"{'NLU (tools/evaluate.py)':36} {'n/a':>10}")
+        lines.append(f"{'NLU (make evaluate)':36} {'n/a':>10}")
     else:
         for key, value in nlu.items():
             if isinstance(value, float | int):
@@ -412,6 +417,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--servers", type=int, default=2, help="Rasa servers of this bot")
     parser.add_argument("--retrain", action="store_true", help="train (and time) both bots again")
     parser.add_argument(
+        "--config", type=Path, default=PROJECT_ROOT / "config.yml", help="this bot's Rasa config"
+    )
+    parser.add_argument(
         "--ablation", action="store_true", help="measure each pipeline component's cost instead"
     )
     args = parser.parse_args(argv)
@@ -421,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_ablation(args.retrain)
 
-    starter, ours = starter_model(args.retrain), our_model(args.retrain)
+    starter, ours = starter_model(args.retrain), our_model(args.retrain, args.config.resolve())
     measured = measure(
         [
             Contender(
@@ -438,6 +446,7 @@ def main(argv: list[str] | None = None) -> int:
         "rasa_version": rasa.__version__,
         "cpus": os.cpu_count(),
         "repeats": args.repeats,
+        "config": str(args.config),
         **measured,
         "nlu": evaluation_figures(),
     }

@@ -154,6 +154,6 @@ def test_two_messages_of_one_conversation_at_the_same_moment_are_answered_one_af
     assert sorted(user_messages(events)) == sorted([first, second])
     # each message is read and answered, and the bot listens again, before the next one is read
     kinds = [event["event"] if event["event"] == "user" else event.get("name") for event in events]
-    second = [i for i, kind in enumerate(kinds) if kind == "user"][1]
-    assert kinds[second - 1] == "action_listen", kinds
+    later = [i for i, kind in enumerate(kinds) if kind == "user"][1]
+    assert kinds[later - 1] == "action_listen", kinds
     assert kinds[-1] == "action_listen", kinds
