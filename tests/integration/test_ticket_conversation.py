@@ -144,6 +144,8 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TicketBot]:
         "TICKETS_RETRY_BASE_SECONDS": "1",
         "TICKETS_RETRY_MAX_SECONDS": "3",
         "TICKETS_FORWARD_INTERVAL_SECONDS": "0.5",
+        "RATE_LIMIT_PER_CLIENT": "0",  # twenty people, all on this machine
+        "TICKETS_PER_CLIENT": "0",
     }
     try:
         with Stack(settings, extra_env=env, log_dir=var_dir / "logs").running() as stack:
