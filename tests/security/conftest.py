@@ -132,6 +132,6 @@ def secure_bot(
                 started.result()
         yield SecureBot([main, second], helpdesk, env, var_dir)
     finally:
-        main.stop()
-        second.stop()
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(Stack.stop, [main, second]))
         helpdesk.server.stop()
