@@ -8,6 +8,7 @@ other conversation is answered throughout. The counts are printed.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import secrets
@@ -21,6 +22,7 @@ from itertools import count
 import pytest
 import requests
 from conftest import ACTION_TOKEN, SecureBot
+from test_secrets_stay_out import widget_conversation
 
 from bot.settings import PROJECT_ROOT, GuardSettings
 from rasa_addons.guards.messages import Replies
@@ -258,6 +260,11 @@ def test_a_busy_conversation_and_a_busy_client_are_told_to_slow_down(secure_bot:
     refused = secure_bot.say(f"crowd-last-{secrets.token_hex(3)}", "hello", client=client)
     assert SLOW_DOWN in refused and "seconds" in refused
     assert SLOW_DOWN not in secure_bot.say(f"other-{secrets.token_hex(3)}", "hello", client=new_client())
+
+
+def test_the_widget_channel_has_the_same_limits(secure_bot: SecureBot) -> None:
+    one_session = asyncio.run(widget_conversation(secure_bot.stacks[0].url(), ["hello"] * 21, new_client()))
+    assert [SLOW_DOWN in answer for answer in one_session].index(True) == 20
 
 
 def test_the_http_api_and_the_action_server_need_their_tokens(secure_bot: SecureBot) -> None:

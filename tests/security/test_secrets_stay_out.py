@@ -65,13 +65,15 @@ def dump_database(url: str) -> str:
     return "\n".join(rows)
 
 
-async def widget_conversation(url: str, messages: list[str]) -> list[str]:
-    """Talks over socket.io as the widget does; returns every answer received."""
+async def widget_conversation(url: str, messages: list[str], address: str = "198.51.100.2") -> list[str]:
+    """Talks over socket.io as the widget does (from `address`); returns every answer received."""
     answers: list[str] = []
     client = socketio.AsyncClient()
     client.on("bot_uttered", lambda data: answers.append(str(data.get("text", ""))))
     # long-polling: the aiohttp installed with Rasa is too old for python-engineio's websocket client
-    await client.connect(url, socketio_path="/socket.io", transports=["polling"])
+    await client.connect(
+        url, socketio_path="/socket.io", transports=["polling"], headers={"X-Forwarded-For": address}
+    )
     session = secrets.token_hex(16)
     await client.emit("session_request", {"session_id": session})
     for message in messages:
