@@ -83,7 +83,7 @@ async def widget_conversation(url: str, messages: list[str], address: str = "198
             if len(answers) > before:
                 break
             await asyncio.sleep(0.1)
-    await client.disconnect()
+    await client.eio.disconnect(abort=True)  # not waiting for the long poll to end (up to 25 s)
     return answers
 
 
