@@ -21,8 +21,7 @@ from itertools import count
 
 import pytest
 import requests
-from conftest import ACTION_TOKEN, SecureBot
-from test_secrets_stay_out import widget_conversation
+from secure_stack import ACTION_TOKEN, SecureBot, widget_conversation
 
 from bot.settings import PROJECT_ROOT, GuardSettings
 from rasa_addons.guards.messages import Replies

@@ -19,8 +19,7 @@ import time
 from collections.abc import Callable
 
 import pytest
-import socketio
-from conftest import SecureBot
+from secure_stack import SecureBot, widget_conversation
 from sqlalchemy import MetaData, create_engine, select
 
 pytestmark = pytest.mark.servers
@@ -63,28 +62,6 @@ def dump_database(url: str) -> str:
         ]
     engine.dispose()
     return "\n".join(rows)
-
-
-async def widget_conversation(url: str, messages: list[str], address: str = "198.51.100.2") -> list[str]:
-    """Talks over socket.io as the widget does (from `address`); returns every answer received."""
-    answers: list[str] = []
-    client = socketio.AsyncClient()
-    client.on("bot_uttered", lambda data: answers.append(str(data.get("text", ""))))
-    # long-polling: the aiohttp installed with Rasa is too old for python-engineio's websocket client
-    await client.connect(
-        url, socketio_path="/socket.io", transports=["polling"], headers={"X-Forwarded-For": address}
-    )
-    session = secrets.token_hex(16)
-    await client.emit("session_request", {"session_id": session})
-    for message in messages:
-        before = len(answers)
-        await client.emit("user_uttered", {"message": message, "session_id": session})
-        for _ in range(300):  # the answer comes over the socket, not as a reply to the emit
-            if len(answers) > before:
-                break
-            await asyncio.sleep(0.1)
-    await client.eio.disconnect(abort=True)  # not waiting for the long poll to end (up to 25 s)
-    return answers
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
