@@ -7,6 +7,7 @@ import asyncio
 import json
 import secrets
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,7 +78,7 @@ class SecureBot:
         return dict(reply.json())
 
 
-async def widget_conversation(url: str, messages: list[str], address: str = "198.51.100.2") -> list[str]:
+async def _widget_conversation(url: str, messages: list[str], address: str = "198.51.100.2") -> list[str]:
     """Talks over socket.io as the widget does (from `address`); returns every answer received."""
     answers: list[str] = []
     client = socketio.AsyncClient()
@@ -97,3 +98,9 @@ async def widget_conversation(url: str, messages: list[str], address: str = "198
             await asyncio.sleep(0.1)
     await client.eio.disconnect(abort=True)  # not waiting for the long poll to end (up to 25 s)
     return answers
+
+
+def widget_conversation(url: str, messages: list[str], address: str = "198.51.100.2") -> list[str]:
+    """`_widget_conversation` on a loop of its own thread (Playwright's sync API may hold this one's)."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, _widget_conversation(url, messages, address)).result()

@@ -8,7 +8,6 @@ other conversation is answered throughout. The counts are printed.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
 import secrets
@@ -263,9 +262,9 @@ def test_a_busy_conversation_and_a_busy_client_are_told_to_slow_down(secure_bot:
 
 def test_the_widget_channel_has_the_same_limits(secure_bot: SecureBot) -> None:
     url, client = secure_bot.stacks[0].url(), new_client()
-    one_session = asyncio.run(widget_conversation(url, ["hello"] * 21, client))
+    one_session = widget_conversation(url, ["hello"] * 21, client)
     assert [SLOW_DOWN in answer for answer in one_session].index(True) == 20
-    sessions = [asyncio.run(widget_conversation(url, ["hello"] * 14, client)) for _ in range(3)]
+    sessions = [widget_conversation(url, ["hello"] * 14, client) for _ in range(3)]
     assert any(SLOW_DOWN in answer for answer in sessions[-1])  # 21 + 3 x 14 > 60 from one address
 
 

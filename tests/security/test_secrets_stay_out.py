@@ -11,7 +11,6 @@ tests/channels/test_channel_secrets.py.)
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import secrets
@@ -90,7 +89,7 @@ def test_no_pasted_secret_reaches_any_store_request_or_log(secure_bot: SecureBot
         ]
         assert "my recovery code is [recovery code removed]" in texts
 
-    widget_answers = asyncio.run(widget_conversation(secure_bot.stacks[0].url(), [m for m, _ in PASTED[:5]]))
+    widget_answers = widget_conversation(secure_bot.stacks[0].url(), [m for m, _ in PASTED[:5]])
     pasted += 5
     assert sum(WARNING in answer for answer in widget_answers) == 5, widget_answers
 
