@@ -50,11 +50,11 @@ class PersistentSocketIOInput(SocketIOInput):
 
         sio.on("session_request", session_request, namespace=self.namespace)
 
-        handle_utterance = sio.handlers[self.namespace or "/"]["user_uttered"]
+        handle_utterance = sio.handlers[self.namespace or "/"][self.user_message_evt]
 
         async def user_uttered(sid: str, data: dict[str, Any]) -> None:
             CLIENT_ADDRESS.set(address_of(sio.get_environ(sid, namespace=self.namespace)["sanic.request"]))
             await handle_utterance(sid, data)
 
-        sio.on("user_uttered", user_uttered, namespace=self.namespace)
+        sio.on(self.user_message_evt, user_uttered, namespace=self.namespace)
         return blueprint

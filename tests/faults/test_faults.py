@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -88,9 +89,15 @@ def bot(
     }
     actions = Stack(settings, extra_env=env, log_dir=var_dir / "logs", rasa_ports=())
     rasa = Stack(settings, extra_env=env, log_dir=var_dir / "logs", start_action_server=False)
-    with actions.running(), rasa.running():
+    try:
+        with ThreadPoolExecutor(2) as pool:  # the action server starts while Rasa loads the model
+            for started in [pool.submit(actions.start), pool.submit(rasa.start)]:
+                started.result()
         yield FaultyBot(rasa, actions, proxy)
-    proxy.cut()
+    finally:
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(Stack.stop, [actions, rasa]))
+        proxy.cut()
     print(f"\nfaults injected: {len(INJECTED)} ({', '.join(INJECTED)})")
 
 

@@ -8,80 +8,16 @@ the tests play many clients (and one busy client) from this machine.
 
 from __future__ import annotations
 
-import json
 import secrets
-import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Any
+from dataclasses import replace
 
 import pytest
-import requests
-from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
+from secure_stack import ACTION_TOKEN, RecordingHelpdesk, SecureBot
 
 from bot.settings import Settings
 from tools.stack import DEFAULT_MODEL, Stack, free_port
-
-ACTION_TOKEN = secrets.token_urlsafe(24)
-
-
-@dataclass
-class RecordingHelpdesk:
-    """A webhook helpdesk that accepts every ticket and keeps the raw requests."""
-
-    server: HTTPServer = field(default_factory=lambda: HTTPServer("127.0.0.1", free_port(), threaded=True))
-    requests: list[str] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def __post_init__(self) -> None:
-        self.server.expect_request("/tickets", method="POST").respond_with_handler(self.receive)
-
-    def receive(self, request: Request) -> Response:
-        with self.lock:
-            self.requests.append(json.dumps(dict(request.headers)) + "\n" + request.get_data(as_text=True))
-            return Response(json.dumps({"id": f"WH-{len(self.requests)}"}), status=201)
-
-    def received(self) -> list[str]:
-        with self.lock:
-            return list(self.requests)
-
-
-@dataclass
-class SecureBot:
-    stacks: list[Stack]  # [PostgreSQL tracker + action server, SQLite tracker]
-    helpdesk: RecordingHelpdesk
-    env: dict[str, str]
-    var_dir: Path
-
-    @property
-    def action_url(self) -> str:
-        return self.stacks[0].settings.action_server_url
-
-    def post(self, body: bytes | str, *, client: str = "198.51.100.1", server: int = 0) -> requests.Response:
-        return requests.post(
-            f"{self.stacks[server].url()}/webhooks/rest/webhook",
-            data=body.encode() if isinstance(body, str) else body,
-            headers={"Content-Type": "application/json", "X-Forwarded-For": client},
-            timeout=60,
-        )
-
-    def say(self, sender: str, message: str, *, client: str = "198.51.100.1", server: int = 0) -> str:
-        reply = self.post(json.dumps({"sender": sender, "message": message}), client=client, server=server)
-        reply.raise_for_status()
-        return "\n".join(m.get("text", "") for m in reply.json())
-
-    def tracker(self, sender: str, server: int = 0) -> dict[str, Any]:
-        stack = self.stacks[server]
-        reply = requests.get(
-            f"{stack.url()}/conversations/{sender}/tracker",
-            params={"token": stack.settings.rasa_auth_token},
-            timeout=30,
-        )
-        reply.raise_for_status()
-        return dict(reply.json())
 
 
 @pytest.fixture(scope="session")
@@ -132,6 +68,6 @@ def secure_bot(
                 started.result()
         yield SecureBot([main, second], helpdesk, env, var_dir)
     finally:
-        main.stop()
-        second.stop()
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(Stack.stop, [main, second]))
         helpdesk.server.stop()

@@ -20,7 +20,7 @@ from itertools import count
 
 import pytest
 import requests
-from conftest import ACTION_TOKEN, SecureBot
+from secure_stack import ACTION_TOKEN, SecureBot, widget_conversation
 
 from bot.settings import PROJECT_ROOT, GuardSettings
 from rasa_addons.guards.messages import Replies
@@ -258,6 +258,14 @@ def test_a_busy_conversation_and_a_busy_client_are_told_to_slow_down(secure_bot:
     refused = secure_bot.say(f"crowd-last-{secrets.token_hex(3)}", "hello", client=client)
     assert SLOW_DOWN in refused and "seconds" in refused
     assert SLOW_DOWN not in secure_bot.say(f"other-{secrets.token_hex(3)}", "hello", client=new_client())
+
+
+def test_the_widget_channel_has_the_same_limits(secure_bot: SecureBot) -> None:
+    url, client = secure_bot.stacks[0].url(), new_client()
+    one_session = widget_conversation(url, ["hello"] * 21, client)
+    assert [SLOW_DOWN in answer for answer in one_session].index(True) == 20
+    sessions = [widget_conversation(url, ["hello"] * 14, client) for _ in range(3)]
+    assert any(SLOW_DOWN in answer for answer in sessions[-1])  # 21 + 3 x 14 > 60 from one address
 
 
 def test_the_http_api_and_the_action_server_need_their_tokens(secure_bot: SecureBot) -> None:

@@ -11,7 +11,6 @@ tests/channels/test_channel_secrets.py.)
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import secrets
@@ -19,8 +18,7 @@ import time
 from collections.abc import Callable
 
 import pytest
-import socketio
-from conftest import SecureBot
+from secure_stack import SecureBot, widget_conversation
 from sqlalchemy import MetaData, create_engine, select
 
 pytestmark = pytest.mark.servers
@@ -65,26 +63,6 @@ def dump_database(url: str) -> str:
     return "\n".join(rows)
 
 
-async def widget_conversation(url: str, messages: list[str]) -> list[str]:
-    """Talks over socket.io as the widget does; returns every answer received."""
-    answers: list[str] = []
-    client = socketio.AsyncClient()
-    client.on("bot_uttered", lambda data: answers.append(str(data.get("text", ""))))
-    # long-polling: the aiohttp installed with Rasa is too old for python-engineio's websocket client
-    await client.connect(url, socketio_path="/socket.io", transports=["polling"])
-    session = secrets.token_hex(16)
-    await client.emit("session_request", {"session_id": session})
-    for message in messages:
-        before = len(answers)
-        await client.emit("user_uttered", {"message": message, "session_id": session})
-        for _ in range(300):  # the answer comes over the socket, not as a reply to the emit
-            if len(answers) > before:
-                break
-            await asyncio.sleep(0.1)
-    await client.disconnect()
-    return answers
-
-
 def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -111,7 +89,7 @@ def test_no_pasted_secret_reaches_any_store_request_or_log(secure_bot: SecureBot
         ]
         assert "my recovery code is [recovery code removed]" in texts
 
-    widget_answers = asyncio.run(widget_conversation(secure_bot.stacks[0].url(), [m for m, _ in PASTED[:5]]))
+    widget_answers = widget_conversation(secure_bot.stacks[0].url(), [m for m, _ in PASTED[:5]])
     pasted += 5
     assert sum(WARNING in answer for answer in widget_answers) == 5, widget_answers
 
