@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from spacy.language import Language
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
@@ -18,6 +19,11 @@ from bot.nlp.builder import create_pipeline
 from bot.settings import Settings
 from bot.understanding import Mention
 from tools.stack import DEFAULT_MODEL, ONE_ADDRESS_LOAD_ENV, Stack, free_port
+
+# CI (HYPOTHESIS_PROFILE=ci in .ci/run) replays the same examples every run, so a red build
+# always points at a reproducible input; at a desk the property tests keep exploring.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(scope="session")
