@@ -68,6 +68,7 @@ class _Rules:
     clause_loss: re.Pattern[str]
     not_the_account_after: dict[str, re.Pattern[str]]
     account_phrases: dict[str, tuple[re.Pattern[str], ...]]
+    account_hints: dict[str, tuple[re.Pattern[str], ...]]
     situations: tuple[_Situation, ...]
     lockout: dict[str, tuple[re.Pattern[str], ...]]
     admin: dict[bool, tuple[re.Pattern[str], ...]]
@@ -95,6 +96,7 @@ def _rules(path: Path = RULES_FILE) -> _Rules:
             label: re.compile(p, re.IGNORECASE) for label, p in spec["not_the_account_after"].items()
         },
         account_phrases={value: _compile(p) for value, p in spec["account_type"].items()},
+        account_hints={value: _compile(p or []) for value, p in spec["account_type_hints"].items()},
         situations=tuple(
             _Situation(
                 value=raw["value"],
@@ -138,11 +140,16 @@ def _mention_value(mention: Mention, tier: dict[str, str]) -> str | None:
 
 
 def _phrase_mentions(text: str) -> list[Mention]:
-    """Account phrases of signals.yml that outgrow a word list, as outright mentions."""
-    label = {PERSONAL: "PERSONAL_ACCOUNT", WORK_SCHOOL: "WORK_ACCOUNT"}
+    """Account phrases of signals.yml that outgrow a word list, as outright or hint mentions."""
+    rules = _rules()
+    kinds = (
+        (rules.account_phrases, {PERSONAL: "PERSONAL_ACCOUNT", WORK_SCHOOL: "WORK_ACCOUNT"}),
+        (rules.account_hints, {PERSONAL: "PERSONAL_SERVICE", WORK_SCHOOL: "WORK_SERVICE"}),
+    )
     return [
-        Mention(label[value], match.group(0), match.start(), match.end())
-        for value, patterns in _rules().account_phrases.items()
+        Mention(labels[value], match.group(0), match.start(), match.end())
+        for phrases, labels in kinds
+        for value, patterns in phrases.items()
         for pattern in patterns
         for match in pattern.finditer(text)
     ]

@@ -36,6 +36,8 @@ def signals(
         ("not my school one, the other one", "personal"),
         ("It isn't a personal account, my employer set it up", "work_school"),
         ("personal acct, locked out", "personal"),
+        ("I work at a hospital and our Microsoft login wants the app", "work_school"),  # a hint
+        ("I work at a bank but this is my personal account", "personal"),  # outright beats a hint
         ("it isn't my work account, it's my Xbox", "personal"),
         ("work account, but I read it in Outlook", "work_school"),  # outright beats a hint
     ],
@@ -107,6 +109,7 @@ def test_lockout_state_unknown_when_a_message_only_describes_the_problem(mention
         ("I'm not the only admin, there are two of us", False),
         ("our IT department manages it", False),
         ("someone else is using my phone", None),
+        ("I'm not IT, just a regular staff member", False),
         ("I lost my phone", None),
     ],
 )
@@ -165,6 +168,7 @@ def test_any_admin_answer_means_an_organisation(mentions_of: MentionsOf) -> None
     [
         ("my Microsoft account was hacked", "hacked"),
         ("I think someone got into my account and changed the password", "hacked"),
+        ("someone else has my old number now and gets my codes", "new_number"),
         ("I wasn't hacked, I just lost my phone", "authenticator_lost"),
         ("I'm writing for my dad, he lost his phone", "on_behalf"),
         ("my wife's hotmail wants a code", "on_behalf"),
