@@ -36,6 +36,7 @@ def signals(
         ("not my school one, the other one", "personal"),
         ("It isn't a personal account, my employer set it up", "work_school"),
         ("personal acct, locked out", "personal"),
+        ("I have both, but the work one is the problem", "work_school"),
         ("I work at a hospital and our Microsoft login wants the app", "work_school"),  # a hint
         ("I work at a bank but this is my personal account", "personal"),  # outright beats a hint
         ("it isn't my work account, it's my Xbox", "personal"),
@@ -81,6 +82,11 @@ def test_account_type_stays_unknown_without_a_clear_signal(mentions_of: Mentions
         ("I still have the same problem", None),
         ("I don't have the app any more", None),  # lost the app; other ways unknown
         ("I still have to wait for the code", None),
+        ("the old number is still active on my partner's plan", "has_other_method"),
+        ("I can get in on my ipad, I'm already signed in there", "has_other_method"),
+        ("that number is gone and there's no email either", "locked_out"),
+        ("I only had text messages to my old number", "locked_out"),
+        ("it only lets me pick the old phone", "locked_out"),
     ],
 )
 def test_lockout_state_from_phrases(mentions_of: MentionsOf, text: str, expected: str | None) -> None:
@@ -110,6 +116,8 @@ def test_lockout_state_unknown_when_a_message_only_describes_the_problem(mention
         ("our IT department manages it", False),
         ("someone else is using my phone", None),
         ("I'm not IT, just a regular staff member", False),
+        ("I'm an admin but we have three of them", False),
+        ("there's no one else, it's my business", True),
         ("I lost my phone", None),
     ],
 )
