@@ -37,6 +37,10 @@ def signals(
         ("It isn't a personal account, my employer set it up", "work_school"),
         ("personal acct, locked out", "personal"),
         ("I have both, but the work one is the problem", "work_school"),
+        ("my account ends in @ourcompany.onmicrosoft.com", "work_school"),
+        ("it's through the council I work for", "work_school"),
+        ("it's my .gov email", "work_school"),
+        ("I use it to sign in to Windows on my home PC", "personal"),
         ("I work at a hospital and our Microsoft login wants the app", "work_school"),  # a hint
         ("I work at a bank but this is my personal account", "personal"),  # outright beats a hint
         ("it isn't my work account, it's my Xbox", "personal"),
@@ -137,6 +141,7 @@ def test_only_an_organisation_has_admins(mentions_of: MentionsOf) -> None:
         ("x@live.com", "personal"),
         ("x@contoso.com", None),  # any address can open a personal account: ask
         ("x@cs.ox.ac.uk", "work_school"),
+        ("x@contoso.onmicrosoft.com", "work_school"),
         ("x@students.uni-example.edu", "work_school"),
         ("x@gmail.com", None),
         ("x@yahoo.com", None),
