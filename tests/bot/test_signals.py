@@ -91,6 +91,13 @@ def test_account_type_stays_unknown_without_a_clear_signal(mentions_of: Mentions
         ("that number is gone and there's no email either", "locked_out"),
         ("I only had text messages to my old number", "locked_out"),
         ("it only lets me pick the old phone", "locked_out"),
+        ("I can receive calls on my landline, it's on the account", "has_other_method"),
+        ("my sister's number is the backup and she gets the codes fine", "has_other_method"),
+        ("the phone is gone, but my backup email works", "has_other_method"),
+        ("every option it shows is the old number", "locked_out"),
+        ("I can't use any of the options it offers", "locked_out"),
+        ("I lost access to both the phone and the email", "locked_out"),
+        ("I'm not getting the codes on my phone", None),
     ],
 )
 def test_lockout_state_from_phrases(mentions_of: MentionsOf, text: str, expected: str | None) -> None:
