@@ -46,6 +46,7 @@ class RecoverySignals(GraphComponent, EntityExtractorMixin):
         return {
             "recovery_intent": "report_problem",
             "unsure_below": 0.45,  # the FallbackClassifier's threshold
+            "ambiguous_within": 0.05,  # and its ambiguity_threshold
             "off_topic_intents": ["out_of_scope"],
         }
 
@@ -54,11 +55,15 @@ class RecoverySignals(GraphComponent, EntityExtractorMixin):
 
     def _reroute(self, message: Message, intent: dict[str, Any]) -> None:
         """Gives a message with a recovery signal the recovery intent when DIET doubts it."""
-        unsure = float(intent.get("confidence") or 0.0) < float(self._config["unsure_below"])
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        top = [float(r.get("confidence") or 0.0) for r in ranking[:2]]
+        low = float(intent.get("confidence") or 0.0) < float(self._config["unsure_below"])
+        close = len(top) == 2 and top[0] - top[1] < float(self._config["ambiguous_within"])
+        unsure = low or close
         if not (unsure or intent.get("name") in self._config["off_topic_intents"]):
             return
         chosen = {"name": self._config["recovery_intent"], "confidence": 1.0}
-        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != chosen["name"]]
+        ranking = [r for r in ranking if r.get("name") != chosen["name"]]
         message.set(INTENT, chosen, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)
 

@@ -10,8 +10,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa_addons.nlu.recovery_signals import RecoverySignals
 
 
-def processed(text: str, intent: str, confidence: float) -> Message:
-    ranking = [{"name": intent, "confidence": confidence}, {"name": "greet", "confidence": 0.01}]
+def processed(text: str, intent: str, confidence: float, runner_up: float = 0.01) -> Message:
+    ranking = [{"name": intent, "confidence": confidence}, {"name": "greet", "confidence": runner_up}]
     message = Message(data={"text": text, "intent": ranking[0], "intent_ranking": ranking, "entities": []})
     component = RecoverySignals(RecoverySignals.get_default_config())
     return component.process([message])[0]
@@ -26,9 +26,14 @@ def test_signals_become_entities() -> None:
     assert signal_entities(message) == {"lockout_state": "locked_out", "situation": "new_phone"}
 
 
-@pytest.mark.parametrize(("intent", "confidence"), [("out_of_scope", 0.9), ("greet", 0.2)])
-def test_a_doubted_message_with_a_recovery_signal_is_about_recovery(intent: str, confidence: float) -> None:
-    message = processed("the authenticator was on my old phone", intent, confidence)
+@pytest.mark.parametrize(
+    ("intent", "confidence", "runner_up"),
+    [("out_of_scope", 0.9, 0.01), ("greet", 0.2, 0.01), ("state_has_other_method", 0.5, 0.48)],
+)
+def test_a_doubted_message_with_a_recovery_signal_is_about_recovery(
+    intent: str, confidence: float, runner_up: float
+) -> None:
+    message = processed("the authenticator was on my old phone", intent, confidence, runner_up)
     assert message.get("intent")["name"] == "report_problem"
     assert message.get("intent_ranking")[0]["name"] == "report_problem"
 
