@@ -1,4 +1,4 @@
-"""Reads account type, lockout state and admin role from one message.
+"""Reads account type, lockout state, admin role and situation from one message.
 
 Inputs are the message text, the mentions the spaCy pipeline found (bot/nlp) and the
 intent the classifier chose. Rules and vocabulary live in signals.yml. A slot gets a
@@ -61,8 +61,7 @@ class _Situation:
 @dataclass(frozen=True)
 class _Rules:
     personal_domains: frozenset[str]
-    neutral_domains: frozenset[str]
-    school_domain: re.Pattern[str]
+    organisation_domain: re.Pattern[str]
     negation: re.Pattern[str]
     clause_negation: re.Pattern[str]
     clause_loss: re.Pattern[str]
@@ -87,8 +86,7 @@ def _rules(path: Path = RULES_FILE) -> _Rules:
     intents = spec["lockout_intents"]
     return _Rules(
         personal_domains=frozenset(domains["personal"]),
-        neutral_domains=frozenset(domains["neutral"]),
-        school_domain=re.compile(domains["school"], re.IGNORECASE),
+        organisation_domain=re.compile(domains["organisation"], re.IGNORECASE),
         negation=re.compile(spec["negation_before_mention"], re.IGNORECASE),
         clause_negation=re.compile(spec["negation_in_clause"], re.IGNORECASE),
         clause_loss=re.compile(spec["loss_in_clause"], re.IGNORECASE),
@@ -119,7 +117,7 @@ def normalise(text: str) -> str:
 
 
 def account_type_of_email(address: str) -> str | None:
-    """personal for Microsoft's consumer domains, work_school for a school's.
+    """personal for Microsoft's consumer domains, work_school for a school's or public body's.
 
     Any other organisation's domain only usually means a work account: anyone can sign up
     for a personal Microsoft account with any address, so that guess becomes a question.
@@ -128,7 +126,7 @@ def account_type_of_email(address: str) -> str | None:
     rules = _rules()
     if domain in rules.personal_domains:
         return PERSONAL
-    if rules.school_domain.search(domain):
+    if rules.organisation_domain.search(domain):
         return WORK_SCHOOL
     return None
 
