@@ -16,7 +16,7 @@ from tools.stack import Stack
 
 pytestmark = pytest.mark.servers
 
-OUTLOOK_NEW_PHONE = "I can't get my Outlook verification code any more"  # no situation: the general path
+OUTLOOK_NEW_PHONE = "I changed my phone and can't get my Outlook verification code any more"
 
 
 class TeamsPerson:
