@@ -87,10 +87,10 @@ class ActionExplainQuestion(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         asked = tracker.get_slot("requested_slot")
-        if asked in default_playbook().askable:
-            dispatcher.utter_message(response=f"utter_explain_{asked}")
-        else:
+        if asked not in default_playbook().askable:
             dispatcher.utter_message(response="utter_fallback")
+        elif tracker.get_slot(asked) is None:  # else the message answered it after all
+            dispatcher.utter_message(response=f"utter_explain_{asked}")
         return []
 
 

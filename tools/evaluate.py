@@ -33,6 +33,8 @@ from tools.stack import DEFAULT_MODEL, ONE_ADDRESS_LOAD_ENV, Stack, free_port
 EVALUATION_DIR = PROJECT_ROOT / "tests" / "evaluation"
 SLOTS = ("account_type", "lockout_state", "is_admin")
 SIGNAL_EXTRACTOR = "RecoverySignals"
+# Intents whose rule opens the recovery form (data/recovery/rules.yml).
+RECOVERY_INTENTS = {"report_problem", "state_has_other_method", "state_locked_out", "inform"}
 TARGETS = {"account type": 0.97, "lockout state": 0.93}
 FALSE_FILL_TARGET = 0.02
 
@@ -106,6 +108,7 @@ def evaluate_messages(stack: Stack, messages: Iterable[dict[str, Any]]) -> list[
     served_alike = Tally()  # situations the playbook treats the same count as equal
     same_path = situations_served_alike()
     intents = Tally()
+    routed = Tally()  # recovery messages whose intent opens the recovery form
     admin_detected = Tally()
     false_fills = Tally()  # one per (message, slot) the message does not state
     wrong_values = Tally()  # one per (message, slot) the message does state
@@ -117,6 +120,8 @@ def evaluate_messages(stack: Stack, messages: Iterable[dict[str, Any]]) -> list[
             intents.add(got == message["intent"], f"{text!r}: {got}, expected {message['intent']}")
         if "account_type" not in message:
             continue  # a dialogue message: only its intent is scored
+        got_intent = parsed["intent"]["name"]
+        routed.add(got_intent in RECOVERY_INTENTS, f"{text!r}: intent {got_intent}, not a recovery intent")
         values = signal_values(parsed)
         for slot, tally in slot_tallies.items():
             expected, got = message.get(slot), values.get(slot)
@@ -151,7 +156,8 @@ def evaluate_messages(stack: Stack, messages: Iterable[dict[str, Any]]) -> list[
         f"({wrong_values.total - wrong_values.right}/{wrong_values.total} stated slots filled wrongly)"
     )
     lines.append(intents.line("intent accuracy"))
-    misses = [m for t in (*slot_tallies.values(), intents) for m in t.misses]
+    lines.append(routed.line("recovery messages routed"))
+    misses = [m for t in (*slot_tallies.values(), intents, routed) for m in t.misses]
     return [*lines, "", "Misses:", *(f"  {m}" for m in misses)]
 
 

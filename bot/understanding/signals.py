@@ -1,4 +1,4 @@
-"""Reads account type, lockout state and admin role from one message.
+"""Reads account type, lockout state, admin role and situation from one message.
 
 Inputs are the message text, the mentions the spaCy pipeline found (bot/nlp) and the
 intent the classifier chose. Rules and vocabulary live in signals.yml. A slot gets a
@@ -61,13 +61,13 @@ class _Situation:
 @dataclass(frozen=True)
 class _Rules:
     personal_domains: frozenset[str]
-    neutral_domains: frozenset[str]
-    school_domain: re.Pattern[str]
+    organisation_domain: re.Pattern[str]
     negation: re.Pattern[str]
     clause_negation: re.Pattern[str]
     clause_loss: re.Pattern[str]
     not_the_account_after: dict[str, re.Pattern[str]]
     account_phrases: dict[str, tuple[re.Pattern[str], ...]]
+    account_hints: dict[str, tuple[re.Pattern[str], ...]]
     situations: tuple[_Situation, ...]
     lockout: dict[str, tuple[re.Pattern[str], ...]]
     admin: dict[bool, tuple[re.Pattern[str], ...]]
@@ -86,8 +86,7 @@ def _rules(path: Path = RULES_FILE) -> _Rules:
     intents = spec["lockout_intents"]
     return _Rules(
         personal_domains=frozenset(domains["personal"]),
-        neutral_domains=frozenset(domains["neutral"]),
-        school_domain=re.compile(domains["school"], re.IGNORECASE),
+        organisation_domain=re.compile(domains["organisation"], re.IGNORECASE),
         negation=re.compile(spec["negation_before_mention"], re.IGNORECASE),
         clause_negation=re.compile(spec["negation_in_clause"], re.IGNORECASE),
         clause_loss=re.compile(spec["loss_in_clause"], re.IGNORECASE),
@@ -95,6 +94,7 @@ def _rules(path: Path = RULES_FILE) -> _Rules:
             label: re.compile(p, re.IGNORECASE) for label, p in spec["not_the_account_after"].items()
         },
         account_phrases={value: _compile(p) for value, p in spec["account_type"].items()},
+        account_hints={value: _compile(p or []) for value, p in spec["account_type_hints"].items()},
         situations=tuple(
             _Situation(
                 value=raw["value"],
@@ -117,7 +117,7 @@ def normalise(text: str) -> str:
 
 
 def account_type_of_email(address: str) -> str | None:
-    """personal for Microsoft's consumer domains, work_school for a school's.
+    """personal for Microsoft's consumer domains, work_school for a school's or public body's.
 
     Any other organisation's domain only usually means a work account: anyone can sign up
     for a personal Microsoft account with any address, so that guess becomes a question.
@@ -126,7 +126,7 @@ def account_type_of_email(address: str) -> str | None:
     rules = _rules()
     if domain in rules.personal_domains:
         return PERSONAL
-    if rules.school_domain.search(domain):
+    if rules.organisation_domain.search(domain):
         return WORK_SCHOOL
     return None
 
@@ -138,11 +138,16 @@ def _mention_value(mention: Mention, tier: dict[str, str]) -> str | None:
 
 
 def _phrase_mentions(text: str) -> list[Mention]:
-    """Account phrases of signals.yml that outgrow a word list, as outright mentions."""
-    label = {PERSONAL: "PERSONAL_ACCOUNT", WORK_SCHOOL: "WORK_ACCOUNT"}
+    """Account phrases of signals.yml that outgrow a word list, as outright or hint mentions."""
+    rules = _rules()
+    kinds = (
+        (rules.account_phrases, {PERSONAL: "PERSONAL_ACCOUNT", WORK_SCHOOL: "WORK_ACCOUNT"}),
+        (rules.account_hints, {PERSONAL: "PERSONAL_SERVICE", WORK_SCHOOL: "WORK_SERVICE"}),
+    )
     return [
-        Mention(label[value], match.group(0), match.start(), match.end())
-        for value, patterns in _rules().account_phrases.items()
+        Mention(labels[value], match.group(0), match.start(), match.end())
+        for phrases, labels in kinds
+        for value, patterns in phrases.items()
         for pattern in patterns
         for match in pattern.finditer(text)
     ]

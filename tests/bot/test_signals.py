@@ -36,6 +36,13 @@ def signals(
         ("not my school one, the other one", "personal"),
         ("It isn't a personal account, my employer set it up", "work_school"),
         ("personal acct, locked out", "personal"),
+        ("I have both, but the work one is the problem", "work_school"),
+        ("my account ends in @ourcompany.onmicrosoft.com", "work_school"),
+        ("it's through the council I work for", "work_school"),
+        ("it's my .gov email", "work_school"),
+        ("I use it to sign in to Windows on my home PC", "personal"),
+        ("I work at a hospital and our Microsoft login wants the app", "work_school"),  # a hint
+        ("I work at a bank but this is my personal account", "personal"),  # outright beats a hint
         ("it isn't my work account, it's my Xbox", "personal"),
         ("work account, but I read it in Outlook", "work_school"),  # outright beats a hint
     ],
@@ -79,6 +86,18 @@ def test_account_type_stays_unknown_without_a_clear_signal(mentions_of: Mentions
         ("I still have the same problem", None),
         ("I don't have the app any more", None),  # lost the app; other ways unknown
         ("I still have to wait for the code", None),
+        ("the old number is still active on my partner's plan", "has_other_method"),
+        ("I can get in on my ipad, I'm already signed in there", "has_other_method"),
+        ("that number is gone and there's no email either", "locked_out"),
+        ("I only had text messages to my old number", "locked_out"),
+        ("it only lets me pick the old phone", "locked_out"),
+        ("I can receive calls on my landline, it's on the account", "has_other_method"),
+        ("my sister's number is the backup and she gets the codes fine", "has_other_method"),
+        ("the phone is gone, but my backup email works", "has_other_method"),
+        ("every option it shows is the old number", "locked_out"),
+        ("I can't use any of the options it offers", "locked_out"),
+        ("I lost access to both the phone and the email", "locked_out"),
+        ("I'm not getting the codes on my phone", None),
     ],
 )
 def test_lockout_state_from_phrases(mentions_of: MentionsOf, text: str, expected: str | None) -> None:
@@ -107,6 +126,9 @@ def test_lockout_state_unknown_when_a_message_only_describes_the_problem(mention
         ("I'm not the only admin, there are two of us", False),
         ("our IT department manages it", False),
         ("someone else is using my phone", None),
+        ("I'm not IT, just a regular staff member", False),
+        ("I'm an admin but we have three of them", False),
+        ("there's no one else, it's my business", True),
         ("I lost my phone", None),
     ],
 )
@@ -126,6 +148,7 @@ def test_only_an_organisation_has_admins(mentions_of: MentionsOf) -> None:
         ("x@live.com", "personal"),
         ("x@contoso.com", None),  # any address can open a personal account: ask
         ("x@cs.ox.ac.uk", "work_school"),
+        ("x@contoso.onmicrosoft.com", "work_school"),
         ("x@students.uni-example.edu", "work_school"),
         ("x@gmail.com", None),
         ("x@yahoo.com", None),
@@ -165,6 +188,7 @@ def test_any_admin_answer_means_an_organisation(mentions_of: MentionsOf) -> None
     [
         ("my Microsoft account was hacked", "hacked"),
         ("I think someone got into my account and changed the password", "hacked"),
+        ("someone else has my old number now and gets my codes", "new_number"),
         ("I wasn't hacked, I just lost my phone", "authenticator_lost"),
         ("I'm writing for my dad, he lost his phone", "on_behalf"),
         ("my wife's hotmail wants a code", "on_behalf"),
