@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,9 +15,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from bot.nlp.builder import create_pipeline
-from bot.settings import Settings
 from bot.understanding import Mention
-from tools.stack import DEFAULT_MODEL, ONE_ADDRESS_LOAD_ENV, Stack, free_port
+from tools.stack import DEFAULT_MODEL, ONE_ADDRESS_LOAD_ENV, Stack, isolated_settings
 
 # CI (HYPOTHESIS_PROFILE=ci in .ci/run) replays the same examples every run, so a red build
 # always points at a reproducible input; at a desk the property tests keep exploring.
@@ -45,24 +43,8 @@ def bot_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not DEFAULT_MODEL.exists():
         pytest.fail(f"{DEFAULT_MODEL} is missing: run `make model` (make test does) first")
     var_dir: Path = tmp_path_factory.mktemp("var")
-    action_port = free_port()
-    settings = replace(
-        Settings.from_env(),
-        var_dir=var_dir,
-        rasa_port=free_port(),
-        action_port=action_port,
-        action_server_url=f"http://127.0.0.1:{action_port}/webhook",
-        tracker_db_url=f"sqlite:///{var_dir / 'tracker.db'}",
-        tickets_db_url=f"sqlite:///{var_dir / 'tickets.db'}",
-        rasa_auth_token=secrets.token_hex(16),
-    )
-    env = {
-        "RECOVERY_BOT_VAR_DIR": str(var_dir),
-        "TRACKER_DB_URL": settings.tracker_db_url,
-        "TICKETS_DB_URL": settings.tickets_db_url,
-        **ONE_ADDRESS_LOAD_ENV,
-    }
-    with Stack(settings, extra_env=env, log_dir=var_dir / "logs").running() as stack:
+    stack = Stack(isolated_settings(var_dir), extra_env=ONE_ADDRESS_LOAD_ENV, log_dir=var_dir / "logs")
+    with stack.running():
         yield stack
 
 

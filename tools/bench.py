@@ -30,18 +30,18 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import rasa
 import requests
 
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import PROJECT_ROOT
 from tools.databases import REDIS_URL, throwaway_postgres
 from tools.dialogues import RECOVERY_DIALOGUES, STARTER_DIALOGUES, Dialogue
 from tools.load import percentile, run_load
-from tools.stack import ONE_ADDRESS_LOAD_ENV, Stack, free_port
+from tools.stack import ONE_ADDRESS_LOAD_ENV, Stack, free_port, isolated_settings
 
 BENCH_DIR = PROJECT_ROOT / "var" / "bench"
 MODELS_DIR = BENCH_DIR / "models"
@@ -174,29 +174,18 @@ def our_deployment(model: TrainedModel, servers: int = 2) -> Iterator[Deployment
         tempfile.TemporaryDirectory(prefix="bench-var-") as folder,
     ):
         var_dir = Path(folder)
-        action_port = free_port()
-        settings = replace(
-            Settings.from_env(),
-            var_dir=var_dir,
-            action_port=action_port,
-            action_server_url=f"http://127.0.0.1:{action_port}/webhook",
+        settings = isolated_settings(
+            var_dir,
             tracker_db_url=tracker_url,
             tickets_db_url=tickets_url,
             lock_store_url=REDIS_URL,
+            rasa_auth_token="",  # the HTTP API off, as deployed by default
         )
-        env = {
-            **ONE_ADDRESS_LOAD_ENV,
-            "RECOVERY_BOT_VAR_DIR": str(var_dir),
-            "SPACY_MODEL_DIR": str(Settings.from_env().spacy_model_dir),
-            "TRACKER_DB_URL": tracker_url,
-            "TICKETS_DB_URL": tickets_url,
-            "LOCK_STORE_URL": REDIS_URL,
-        }
         stack = Stack(
             settings,
             model=model.path,
             rasa_ports=tuple(free_port() for _ in range(servers)),
-            extra_env=env,
+            extra_env=ONE_ADDRESS_LOAD_ENV,
             log_dir=BENCH_DIR / "logs",
         )
         started = time.monotonic()

@@ -12,14 +12,13 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import secrets
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +26,8 @@ import requests
 import yaml
 
 from bot.playbook import default_playbook
-from bot.settings import PROJECT_ROOT, Settings
-from tools.stack import DEFAULT_MODEL, ONE_ADDRESS_LOAD_ENV, Stack, free_port
+from bot.settings import PROJECT_ROOT
+from tools.stack import DEFAULT_MODEL, ONE_ADDRESS_LOAD_ENV, Stack, isolated_settings
 
 EVALUATION_DIR = PROJECT_ROOT / "tests" / "evaluation"
 SLOTS = ("account_type", "lockout_state", "is_admin")
@@ -216,24 +215,9 @@ def cross_validate(folds: int) -> list[str]:
 
 
 def evaluation_stack(model: Path, var_dir: Path) -> Stack:
-    action_port = free_port()
-    settings = replace(
-        Settings.from_env(),
-        var_dir=var_dir,
-        rasa_port=free_port(),
-        action_port=action_port,
-        action_server_url=f"http://127.0.0.1:{action_port}/webhook",
-        tracker_db_url=f"sqlite:///{var_dir / 'tracker.db'}",
-        tickets_db_url=f"sqlite:///{var_dir / 'tickets.db'}",
-        rasa_auth_token=secrets.token_hex(16),
+    return Stack(
+        isolated_settings(var_dir), model=model, extra_env=ONE_ADDRESS_LOAD_ENV, log_dir=var_dir / "logs"
     )
-    env = {
-        **ONE_ADDRESS_LOAD_ENV,
-        "RECOVERY_BOT_VAR_DIR": str(var_dir),
-        "TRACKER_DB_URL": settings.tracker_db_url,
-        "TICKETS_DB_URL": settings.tickets_db_url,
-    }
-    return Stack(settings, model=model, extra_env=env, log_dir=var_dir / "logs")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -17,6 +18,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -35,6 +37,25 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def isolated_settings(var_dir: Path, **changes: Any) -> Settings:
+    """Settings for a bot of its own: free ports, SQLite stores in `var_dir`, a random API token.
+
+    `changes` replace any of these (database URLs, lock store, token) or other fields.
+    """
+    action_port = free_port()
+    settings = replace(
+        Settings.from_env(),
+        var_dir=var_dir,
+        rasa_port=free_port(),
+        action_port=action_port,
+        action_server_url=f"http://127.0.0.1:{action_port}/webhook",
+        tracker_db_url=f"sqlite:///{var_dir / 'tracker.db'}",
+        tickets_db_url=f"sqlite:///{var_dir / 'tickets.db'}",
+        rasa_auth_token=secrets.token_hex(16),
+    )
+    return replace(settings, **changes)
 
 
 @dataclass
@@ -57,8 +78,25 @@ class Stack:
     def url(self, index: int = 0) -> str:
         return f"http://{self.settings.rasa_host}:{self.ports[index]}"
 
+    def tracker(self, sender: str, server: int = 0) -> dict[str, Any]:
+        """A conversation's tracker through Rasa's HTTP API (the stack needs an auth token)."""
+        reply = requests.get(
+            f"{self.url(server)}/conversations/{sender}/tracker",
+            params={"token": self.settings.rasa_auth_token},
+            timeout=30,
+        )
+        reply.raise_for_status()
+        return dict(reply.json())
+
     def _env(self) -> dict[str, str]:
         env = dict(os.environ)
+        env.update(
+            RECOVERY_BOT_VAR_DIR=str(self.settings.var_dir),
+            SPACY_MODEL_DIR=str(self.settings.spacy_model_dir),
+            TRACKER_DB_URL=self.settings.tracker_db_url,
+            TICKETS_DB_URL=self.settings.tickets_db_url,
+            LOCK_STORE_URL=self.settings.lock_store_url,
+        )
         env.update(self.extra_env)
         env["SANIC_HOST"] = self.settings.action_host
         env["ACTION_PORT"] = str(self.settings.action_port)

@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import pytest
-import requests
 import yaml
 from playwright.sync_api import Browser, Page, expect
 from widget_page import SESSION_KEY, Widget
@@ -24,16 +23,6 @@ NEW_PHONE = default_playbook().get("personal.has_other_method.new_phone")  # the
 
 def demo_url(stack: Stack) -> str:
     return f"{stack.url()}/webhooks/widget/demo"
-
-
-def tracker(stack: Stack, sender: str) -> dict:  # type: ignore[type-arg]
-    reply = requests.get(
-        f"{stack.url()}/conversations/{sender}/tracker",
-        params={"token": stack.settings.rasa_auth_token},
-        timeout=30,
-    )
-    reply.raise_for_status()
-    return dict(reply.json())
 
 
 def test_a_conversation_reaches_numbered_steps_with_safe_links(
@@ -60,7 +49,7 @@ def test_a_conversation_reaches_numbered_steps_with_safe_links(
         assert link.get_attribute("rel") == "noopener noreferrer"
     expect(widget.replies).to_have_text(["Yes, it worked", "No, it didn't work", "Talk to a person"])
 
-    state = tracker(bot_stack, widget.session_id())["slots"]
+    state = bot_stack.tracker(widget.session_id())["slots"]
     assert (state["account_type"], state["recovery_path"]) == ("personal", NEW_PHONE.id)
     page.screenshot(path=artifacts / "widget.png")
 
@@ -81,7 +70,7 @@ def test_a_reload_keeps_the_conversation(page: Page, bot_stack: Stack) -> None:
 
     widget.choose("Yes, I have another way")  # the bot still knows it is a personal account
     expect(widget.bot_says(NEW_PHONE.title)).to_be_visible()
-    assert tracker(bot_stack, sender)["slots"]["recovery_path"] == NEW_PHONE.id
+    assert bot_stack.tracker(sender)["slots"]["recovery_path"] == NEW_PHONE.id
 
 
 def test_sender_ids_are_random_and_weak_ones_are_replaced(browser: Browser, bot_stack: Stack) -> None:
@@ -168,7 +157,7 @@ def settled(stack: Stack, sender: str, messages: int) -> dict:  # type: ignore[t
     """The tracker once the bot has answered the person's `messages`-th message and listens again."""
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
-        state = tracker(stack, sender)
+        state = stack.tracker(sender)
         said = [e for e in state["events"] if e["event"] == "user"]
         if len(said) == messages and state["latest_action_name"] == "action_listen":
             return state

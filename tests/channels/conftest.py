@@ -33,8 +33,6 @@ def channels_stack(
     )
     env = {
         **ONE_ADDRESS_LOAD_ENV,
-        "RECOVERY_BOT_VAR_DIR": str(var_dir),
-        "TRACKER_DB_URL": settings.tracker_db_url,
         "SLACK_BOT_TOKEN": "xoxb-test-token",
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_CHANNEL": SUPPORT_CHANNEL,

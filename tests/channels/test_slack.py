@@ -26,7 +26,6 @@ from tools.stack import Stack
 pytestmark = pytest.mark.servers
 
 
-
 class SlackPerson:
     """One person writing to the bot in a direct message, as Slack would deliver it."""
 

@@ -26,7 +26,6 @@ from tools.stack import Stack
 pytestmark = pytest.mark.servers
 
 
-
 class TeamsPerson:
     """One person chatting with the bot in Teams, as the Bot Connector would deliver it."""
 

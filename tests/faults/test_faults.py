@@ -9,11 +9,10 @@ by tests/integration/test_ticket_conversation.py and tests/bot/tickets/test_tick
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -21,9 +20,8 @@ import requests
 from sqlalchemy.engine import make_url
 from tcp_proxy import TcpProxy
 
-from bot.settings import Settings
 from rasa_addons.guards.messages import Replies
-from tools.stack import DEFAULT_MODEL, ONE_ADDRESS_LOAD_ENV, Stack, free_port
+from tools.stack import DEFAULT_MODEL, ONE_ADDRESS_LOAD_ENV, Stack, isolated_settings
 
 pytestmark = pytest.mark.servers
 
@@ -70,23 +68,12 @@ def bot(
     var_dir = tmp_path_factory.mktemp("faults")
     proxy = TcpProxy(("127.0.0.1", 5432))
     proxy.start()
-    action_port = free_port()
-    settings = replace(
-        Settings.from_env(),
-        var_dir=var_dir,
-        rasa_port=free_port(),
-        action_port=action_port,
-        action_server_url=f"http://127.0.0.1:{action_port}/webhook",
+    settings = isolated_settings(
+        var_dir,
         tracker_db_url=through(proxy, new_postgres_database("tracker_faults")),
         tickets_db_url=through(proxy, new_postgres_database("tickets_faults")),
-        rasa_auth_token=secrets.token_hex(16),
     )
-    env = {
-        **ONE_ADDRESS_LOAD_ENV,
-        "RECOVERY_BOT_VAR_DIR": str(var_dir),
-        "TRACKER_DB_URL": settings.tracker_db_url,
-        "TICKETS_DB_URL": settings.tickets_db_url,
-    }
+    env = ONE_ADDRESS_LOAD_ENV
     actions = Stack(settings, extra_env=env, log_dir=var_dir / "logs", rasa_ports=())
     rasa = Stack(settings, extra_env=env, log_dir=var_dir / "logs", start_action_server=False)
     try:

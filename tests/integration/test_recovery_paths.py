@@ -75,9 +75,7 @@ def test_the_cases_cover_every_playbook_entry() -> None:
 
 
 @pytest.mark.parametrize(("turns", "path"), PATHS, ids=[path for _, path in PATHS])
-def test_each_path_is_reached_from_typed_messages(
-    bot_stack: Stack, turns: list[str], path: str
-) -> None:
+def test_each_path_is_reached_from_typed_messages(bot_stack: Stack, turns: list[str], path: str) -> None:
     sender, replies = converse(bot_stack, turns)
     assert slots(bot_stack, sender)["recovery_path"] == path
     assert replies[-1]["text"] == "Did that get you back in?"

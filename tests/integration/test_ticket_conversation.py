@@ -11,14 +11,13 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
 import subprocess
 import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -26,9 +25,9 @@ import requests
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import PROJECT_ROOT
 from bot.tickets import Database, TicketStore, find_ticket_id
-from tools.stack import DEFAULT_MODEL, ONE_ADDRESS_LOAD_ENV, Stack, free_port
+from tools.stack import DEFAULT_MODEL, ONE_ADDRESS_LOAD_ENV, Stack, free_port, isolated_settings
 
 pytestmark = pytest.mark.servers
 
@@ -122,22 +121,10 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TicketBot]:
         pytest.fail(f"{DEFAULT_MODEL} is missing: run `make model` (make test does) first")
     var_dir = tmp_path_factory.mktemp("ticket-bot")
     helpdesk = Helpdesk(free_port())
-    action_port = free_port()
-    settings = replace(
-        Settings.from_env(),
-        var_dir=var_dir,
-        rasa_port=free_port(),
-        action_port=action_port,
-        action_server_url=f"http://127.0.0.1:{action_port}/webhook",
-        tracker_db_url=f"sqlite:///{var_dir / 'tracker.db'}",
-        tickets_db_url=f"sqlite:///{var_dir / 'tickets.db'}",
-        rasa_auth_token=secrets.token_hex(16),
-    )
+    settings = isolated_settings(var_dir)
     env = {
         **ONE_ADDRESS_LOAD_ENV,
-        "RECOVERY_BOT_VAR_DIR": str(var_dir),
-        "TRACKER_DB_URL": settings.tracker_db_url,
-        "TICKETS_DB_URL": settings.tickets_db_url,
+        "TICKETS_DB_URL": settings.tickets_db_url,  # also read by the CLI this module runs
         "HELPDESK": "webhook",
         "HELPDESK_URL": f"http://127.0.0.1:{helpdesk.port}/tickets",
         "HELPDESK_WEBHOOK_SECRET": SECRET,

@@ -7,21 +7,17 @@ sticky sessions: the conversation must continue as if there were one server.
 from __future__ import annotations
 
 import asyncio
-import secrets
 import uuid
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import pytest
-import requests
 
-from bot.settings import Settings
 from bot.tickets import Database, TicketStore
 from tools.databases import REDIS_URL, throwaway_postgres
 from tools.dialogues import RECOVERY_DIALOGUES, Dialogue
 from tools.load import Conversation, RoundRobin, answer_text, client_session, converse, run_load, say
-from tools.stack import DEFAULT_MODEL, ONE_ADDRESS_LOAD_ENV, Stack, free_port
+from tools.stack import DEFAULT_MODEL, ONE_ADDRESS_LOAD_ENV, Stack, free_port, isolated_settings
 
 pytestmark = pytest.mark.servers
 
@@ -36,27 +32,14 @@ def two_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stac
         throwaway_postgres("scale_tracker") as tracker_url,
         throwaway_postgres("scale_tickets") as tickets_url,
     ):
-        action_port = free_port()
-        settings = replace(
-            Settings.from_env(),
-            var_dir=var_dir,
-            action_port=action_port,
-            action_server_url=f"http://127.0.0.1:{action_port}/webhook",
-            tracker_db_url=tracker_url,
-            tickets_db_url=tickets_url,
-            lock_store_url=REDIS_URL,
-            rasa_auth_token=secrets.token_hex(16),
+        settings = isolated_settings(
+            var_dir, tracker_db_url=tracker_url, tickets_db_url=tickets_url, lock_store_url=REDIS_URL
         )
-        env = {
-            **ONE_ADDRESS_LOAD_ENV,
-            "RECOVERY_BOT_VAR_DIR": str(var_dir),
-            "SPACY_MODEL_DIR": str(Settings.from_env().spacy_model_dir),
-            "TRACKER_DB_URL": tracker_url,
-            "TICKETS_DB_URL": tickets_url,
-            "LOCK_STORE_URL": REDIS_URL,
-        }
         stack = Stack(
-            settings, rasa_ports=(free_port(), free_port()), extra_env=env, log_dir=var_dir / "logs"
+            settings,
+            rasa_ports=(free_port(), free_port()),
+            extra_env=ONE_ADDRESS_LOAD_ENV,
+            log_dir=var_dir / "logs",
         )
         with stack.running():
             yield stack, tickets_url
@@ -64,16 +47,6 @@ def two_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stac
 
 def urls(stack: Stack) -> list[str]:
     return [stack.url(0), stack.url(1)]
-
-
-def tracker(stack: Stack, sender: str, server: int = 0) -> dict[str, Any]:
-    reply = requests.get(
-        f"{stack.url(server)}/conversations/{sender}/tracker",
-        params={"token": stack.settings.rasa_auth_token},
-        timeout=30,
-    )
-    reply.raise_for_status()
-    return dict(reply.json())
 
 
 def user_messages(events: list[dict[str, Any]]) -> list[str]:
@@ -114,7 +87,7 @@ def test_one_conversation_alternating_between_servers_ends_with_one_ticket(
     said = [answer_text(answer) for answer in conversation.answers]
     assert conversation.completed, said
     for server in (0, 1):
-        state = tracker(stack, conversation.sender, server)
+        state = stack.tracker(conversation.sender, server)
         assert user_messages(state["events"]) == sent_messages(conversation)
         assert state["slots"]["recovery_path"] == dialogue.recovery_path
         assert state["slots"]["ticket_id"] in said[-1]
@@ -129,7 +102,7 @@ def test_fifty_conversations_at_once_across_both_servers_lose_no_turn(two_server
     assert [c.sender for c in result.conversations if not c.completed] == []
     tickets = tickets_of(tickets_url)
     for index, conversation in enumerate(result.conversations):
-        state = tracker(stack, conversation.sender, index % 2)
+        state = stack.tracker(conversation.sender, index % 2)
         assert user_messages(state["events"]) == sent_messages(conversation), conversation.sender
         assert state["slots"]["recovery_path"] == conversation.dialogue.recovery_path
         assert tickets.get(conversation.sender, 0) == int(conversation.dialogue.opens_ticket)
@@ -150,7 +123,7 @@ def test_two_messages_of_one_conversation_at_the_same_moment_are_answered_one_af
             )
 
     asyncio.run(both_at_once())
-    events = tracker(stack, sender)["events"]
+    events = stack.tracker(sender)["events"]
     assert sorted(user_messages(events)) == sorted([first, second])
     # each message is read and answered, and the bot listens again, before the next one is read
     kinds = [event["event"] if event["event"] == "user" else event.get("name") for event in events]

@@ -8,7 +8,6 @@ the tests play many clients (and one busy client) from this machine.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -16,8 +15,7 @@ from dataclasses import replace
 import pytest
 from secure_stack import ACTION_TOKEN, RecordingHelpdesk, SecureBot
 
-from bot.settings import Settings
-from tools.stack import DEFAULT_MODEL, Stack, free_port
+from tools.stack import DEFAULT_MODEL, Stack, free_port, isolated_settings
 
 
 @pytest.fixture(scope="session")
@@ -29,21 +27,8 @@ def secure_bot(
     var_dir = tmp_path_factory.mktemp("secure")
     helpdesk = RecordingHelpdesk()
     helpdesk.server.start()
-    action_port = free_port()
-    settings = replace(
-        Settings.from_env(),
-        var_dir=var_dir,
-        rasa_port=free_port(),
-        action_port=action_port,
-        action_server_url=f"http://127.0.0.1:{action_port}/webhook",
-        tracker_db_url=new_postgres_database("tracker_secure"),
-        tickets_db_url=f"sqlite:///{var_dir / 'tickets.db'}",
-        rasa_auth_token=secrets.token_hex(16),
-    )
+    settings = isolated_settings(var_dir, tracker_db_url=new_postgres_database("tracker_secure"))
     env = {
-        "RECOVERY_BOT_VAR_DIR": str(var_dir),
-        "TRACKER_DB_URL": settings.tracker_db_url,
-        "TICKETS_DB_URL": settings.tickets_db_url,
         "HELPDESK": "webhook",
         "HELPDESK_URL": f"http://127.0.0.1:{helpdesk.server.port}/tickets",
         "HELPDESK_WEBHOOK_SECRET": "secure-test-signing-secret",
@@ -56,12 +41,7 @@ def secure_bot(
         settings, rasa_port=free_port(), tracker_db_url=f"sqlite:///{var_dir / 'tracker.db'}"
     )
     main = Stack(settings, extra_env=env, log_dir=var_dir / "logs")
-    second = Stack(
-        sqlite_settings,
-        extra_env={**env, "TRACKER_DB_URL": sqlite_settings.tracker_db_url},
-        log_dir=var_dir / "logs",
-        start_action_server=False,
-    )
+    second = Stack(sqlite_settings, extra_env=env, log_dir=var_dir / "logs", start_action_server=False)
     try:
         with ThreadPoolExecutor(2) as pool:  # both load the model at once
             for started in [pool.submit(main.start), pool.submit(second.start)]:

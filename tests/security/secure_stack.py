@@ -68,14 +68,7 @@ class SecureBot:
         return "\n".join(m.get("text", "") for m in reply.json())
 
     def tracker(self, sender: str, server: int = 0) -> dict[str, Any]:
-        stack = self.stacks[server]
-        reply = requests.get(
-            f"{stack.url()}/conversations/{sender}/tracker",
-            params={"token": stack.settings.rasa_auth_token},
-            timeout=30,
-        )
-        reply.raise_for_status()
-        return dict(reply.json())
+        return self.stacks[server].tracker(sender)
 
 
 async def _widget_conversation(url: str, messages: list[str], address: str = "198.51.100.2") -> list[str]:

@@ -112,7 +112,7 @@ def test_no_pasted_secret_reaches_any_store_request_or_log(secure_bot: SecureBot
     stores = {
         "PostgreSQL tracker": dump_database(secure_bot.stacks[0].settings.tracker_db_url),
         "SQLite tracker": dump_database(secure_bot.stacks[1].settings.tracker_db_url),
-        "tickets": dump_database(secure_bot.env["TICKETS_DB_URL"]),
+        "tickets": dump_database(secure_bot.stacks[0].settings.tickets_db_url),
         "helpdesk requests": forwarded,
     }
     logs = {path.name: path.read_text(errors="replace") for path in (secure_bot.var_dir / "logs").iterdir()}
