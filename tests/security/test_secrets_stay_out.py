@@ -14,12 +14,12 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import time
-from collections.abc import Callable
 
 import pytest
 from secure_stack import SecureBot, widget_conversation
 from sqlalchemy import MetaData, create_engine, select
+
+from tools.stack import wait_until
 
 pytestmark = pytest.mark.servers
 
@@ -61,15 +61,6 @@ def dump_database(url: str) -> str:
         ]
     engine.dispose()
     return "\n".join(rows)
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.2)
-    return True
 
 
 def test_no_pasted_secret_reaches_any_store_request_or_log(secure_bot: SecureBot) -> None:
