@@ -160,21 +160,8 @@ def evaluate_messages(stack: Stack, messages: Iterable[dict[str, Any]]) -> list[
     return [*lines, "", "Misses:", *(f"  {m}" for m in misses)]
 
 
-def say(stack: Stack, sender: str, text: str) -> None:
-    reply = requests.post(
-        f"{stack.url()}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
-    )
-    reply.raise_for_status()
-
-
 def served_path(stack: Stack, sender: str) -> Any:
-    reply = requests.get(
-        f"{stack.url()}/conversations/{sender}/tracker",
-        params={"token": stack.settings.rasa_auth_token},
-        timeout=30,
-    )
-    reply.raise_for_status()
-    return reply.json()["slots"].get("recovery_path")
+    return stack.tracker(sender)["slots"].get("recovery_path")
 
 
 def evaluate_conversations(stack: Stack, conversations: Iterable[dict[str, Any]]) -> list[str]:
@@ -182,7 +169,7 @@ def evaluate_conversations(stack: Stack, conversations: Iterable[dict[str, Any]]
     for conversation in conversations:
         sender = uuid.uuid4().hex
         for turn in conversation["turns"]:
-            say(stack, sender, turn)
+            stack.say(sender, turn)
         got = served_path(stack, sender)
         expected = conversation["recovery_path"]
         tally.add(got == expected, f"{conversation['name']}: {got}, expected {expected}")

@@ -88,6 +88,16 @@ class Stack:
     def url(self, index: int = 0) -> str:
         return f"http://{self.settings.rasa_host}:{self.ports[index]}"
 
+    def say(self, sender: str, message: str, server: int = 0) -> list[dict[str, Any]]:
+        """The bot's answers to one message over the REST channel."""
+        reply = requests.post(
+            f"{self.url(server)}/webhooks/rest/webhook",
+            json={"sender": sender, "message": message},
+            timeout=60,
+        )
+        reply.raise_for_status()
+        return list(reply.json())
+
     def tracker(self, sender: str, server: int = 0) -> dict[str, Any]:
         """A conversation's tracker through Rasa's HTTP API (the stack needs an auth token)."""
         reply = requests.get(

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
-import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from pytest_httpserver import HTTPServer
@@ -129,13 +128,7 @@ class Cloud:
 
 def user_texts(stack: Stack, sender: str) -> list[str]:
     """What the tracker recorded as the person's messages (the API is on in these stacks)."""
-    reply = requests.get(
-        f"{stack.url()}/conversations/{sender}/tracker",
-        params={"token": stack.settings.rasa_auth_token},
-        timeout=30,
-    )
-    reply.raise_for_status()
-    return [e["text"] for e in reply.json()["events"] if e["event"] == "user"]
+    return [e["text"] for e in stack.tracker(sender)["events"] if e["event"] == "user"]
 
 
 def slack_signature(body: bytes, timestamp: int, secret: str = SIGNING_SECRET) -> str:

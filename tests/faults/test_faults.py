@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import requests
 from sqlalchemy.engine import make_url
 from tcp_proxy import TcpProxy
 
@@ -37,22 +36,10 @@ class FaultyBot:
     proxy: TcpProxy
 
     def say(self, sender: str, message: str) -> str:
-        reply = requests.post(
-            f"{self.rasa.url()}/webhooks/rest/webhook",
-            json={"sender": sender, "message": message},
-            timeout=60,
-        )
-        assert reply.status_code == 200, reply.text
-        return "\n".join(m.get("text", "") for m in reply.json())
+        return "\n".join(m.get("text", "") for m in self.rasa.say(sender, message))
 
     def slots(self, sender: str) -> dict[str, Any]:
-        reply = requests.get(
-            f"{self.rasa.url()}/conversations/{sender}/tracker",
-            params={"token": self.rasa.settings.rasa_auth_token},
-            timeout=30,
-        )
-        reply.raise_for_status()
-        return dict(reply.json()["slots"])
+        return dict(self.rasa.tracker(sender)["slots"])
 
 
 def through(proxy: TcpProxy, url: str) -> str:

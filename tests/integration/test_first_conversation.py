@@ -6,7 +6,6 @@ import uuid
 
 import pytest
 import requests
-from rest_chat import say, slots
 
 from tools.stack import Stack
 
@@ -15,19 +14,19 @@ pytestmark = pytest.mark.servers
 
 def test_new_phone_outlook_then_yes_serves_the_personal_steps(bot_stack: Stack) -> None:
     sender = uuid.uuid4().hex
-    first = say(bot_stack, sender, "I changed my phone and can't get my Outlook verification code any more")
+    first = bot_stack.say(sender, "I changed my phone and can't get my Outlook verification code any more")
     assert "another way" in first[-1]["text"]
     assert [b["title"] for b in first[-1]["buttons"]] == [
         "Yes, I have another way",
         "No, I'm completely locked out",
     ]
-    assert slots(bot_stack, sender)["account_type"] == "personal"
+    assert bot_stack.tracker(sender)["slots"]["account_type"] == "personal"
 
-    steps = say(bot_stack, sender, "yes")
+    steps = bot_stack.say(sender, "yes")
     text = "\n".join(m.get("text", "") for m in steps)
     assert "Add a new way to sign in or verify" in text
     assert "Did that get you back in?" in text
-    state = slots(bot_stack, sender)
+    state = bot_stack.tracker(sender)["slots"]
     assert state["lockout_state"] == "has_other_method"
     assert state["recovery_path"] == "personal.has_other_method.new_phone"  # "changed my phone"
     assert state["is_admin"] is None

@@ -10,7 +10,6 @@ import uuid
 from typing import Any
 
 import pytest
-from rest_chat import say, slots
 
 from bot.playbook import default_playbook
 from tools.stack import Stack
@@ -66,7 +65,7 @@ def converse(stack: Stack, turns: list[str]) -> tuple[str, list[dict[str, Any]]]
     sender = uuid.uuid4().hex
     replies: list[dict[str, Any]] = []
     for turn in turns:
-        replies = say(stack, sender, turn)
+        replies = stack.say(sender, turn)
     return sender, replies
 
 
@@ -77,7 +76,7 @@ def test_the_cases_cover_every_playbook_entry() -> None:
 @pytest.mark.parametrize(("turns", "path"), PATHS, ids=[path for _, path in PATHS])
 def test_each_path_is_reached_from_typed_messages(bot_stack: Stack, turns: list[str], path: str) -> None:
     sender, replies = converse(bot_stack, turns)
-    assert slots(bot_stack, sender)["recovery_path"] == path
+    assert bot_stack.tracker(sender)["slots"]["recovery_path"] == path
     assert replies[-1]["text"] == "Did that get you back in?"
     offers_ticket = default_playbook().get(path).offer_ticket
     assert any("Talk to a person" in m.get("text", "") for m in replies) is offers_ticket
@@ -85,38 +84,38 @@ def test_each_path_is_reached_from_typed_messages(bot_stack: Stack, turns: list[
 
 def test_a_correction_of_the_account_type_changes_the_answer(bot_stack: Stack) -> None:
     sender, _ = converse(bot_stack, ["xbox code goes to my old number, no other way to verify"])
-    assert slots(bot_stack, sender)["recovery_path"] == "personal.locked_out"
-    asked = say(bot_stack, sender, "actually sorry, it's my work account")
+    assert bot_stack.tracker(sender)["slots"]["recovery_path"] == "personal.locked_out"
+    asked = bot_stack.say(sender, "actually sorry, it's my work account")
     assert "only administrator" in asked[-1]["text"]
-    say(bot_stack, sender, "no")
-    state = slots(bot_stack, sender)
+    bot_stack.say(sender, "no")
+    state = bot_stack.tracker(sender)["slots"]
     assert (state["account_type"], state["recovery_path"]) == ("work_school", "work_school.locked_out")
 
 
 def test_a_correction_of_the_lockout_state_changes_the_answer(bot_stack: Stack) -> None:
     sender, _ = converse(bot_stack, ["outlook.com, phone gone and no other way to verify"])
-    say(bot_stack, sender, "oh wait, I do have my backup email")
-    state = slots(bot_stack, sender)
+    bot_stack.say(sender, "oh wait, I do have my backup email")
+    state = bot_stack.tracker(sender)["slots"]
     assert state["lockout_state"] == "has_other_method"
     assert state["recovery_path"] == "personal.has_other_method"
 
 
 def test_no_after_the_steps_serves_the_next_path_and_yes_closes(bot_stack: Stack) -> None:
     sender, _ = converse(bot_stack, ["my hotmail wants a code but I can still get one by email"])
-    next_path = say(bot_stack, sender, "no, that didn't work")
-    assert slots(bot_stack, sender)["recovery_path"] == "personal.locked_out"
+    next_path = bot_stack.say(sender, "no, that didn't work")
+    assert bot_stack.tracker(sender)["slots"]["recovery_path"] == "personal.locked_out"
     assert next_path[-1]["text"] == "Did that get you back in?"
-    closing = say(bot_stack, sender, "yes")
+    closing = bot_stack.say(sender, "yes")
     assert "glad you're back in" in closing[-1]["text"]
 
 
 def test_no_thanks_to_the_ticket_offer_is_a_refusal(bot_stack: Stack) -> None:
     sender, _ = converse(bot_stack, ["my xbox code goes to my old number and that's all I set up"])
-    offer = say(bot_stack, sender, "no it didn't work")
+    offer = bot_stack.say(sender, "no it didn't work")
     assert "Shall I open a support ticket?" in offer[-1]["text"]
-    refusal = say(bot_stack, sender, "no thanks")
+    refusal = bot_stack.say(sender, "no thanks")
     assert "no ticket" in refusal[-1]["text"]
-    assert slots(bot_stack, sender)["ticket_id"] is None
+    assert bot_stack.tracker(sender)["slots"]["ticket_id"] is None
 
 
 def test_the_account_question_uses_plain_words_and_clean_buttons(bot_stack: Stack) -> None:
@@ -127,16 +126,16 @@ def test_the_account_question_uses_plain_words_and_clean_buttons(bot_stack: Stac
         '/inform{"account_type":"work_school"}',
         '/inform{"account_type":"personal"}',
     ]
-    say(bot_stack, sender, question["buttons"][1]["payload"])
-    assert slots(bot_stack, sender)["account_type"] == "personal"
+    bot_stack.say(sender, question["buttons"][1]["payload"])
+    assert bot_stack.tracker(sender)["slots"]["account_type"] == "personal"
 
 
 def test_unsure_gets_an_explanation_and_the_question_again(bot_stack: Stack) -> None:
     sender, _ = converse(bot_stack, ["I can't get my verification code"])
-    replies = say(bot_stack, sender, "I don't know")
+    replies = bot_stack.say(sender, "I don't know")
     assert "created it yourself" in replies[0]["text"]
     assert "given by your organisation" in replies[-1]["text"]
-    assert slots(bot_stack, sender)["account_type"] is None
+    assert bot_stack.tracker(sender)["slots"]["account_type"] is None
 
 
 def test_an_unreadable_message_offers_a_person(bot_stack: Stack) -> None:
@@ -146,6 +145,6 @@ def test_an_unreadable_message_offers_a_person(bot_stack: Stack) -> None:
 
 def test_start_over_forgets_the_case(bot_stack: Stack) -> None:
     sender, _ = converse(bot_stack, ["my xbox code goes to my old number and that's all I set up"])
-    say(bot_stack, sender, "start over")
-    state = slots(bot_stack, sender)
+    bot_stack.say(sender, "start over")
+    state = bot_stack.tracker(sender)["slots"]
     assert (state["account_type"], state["lockout_state"], state["recovery_path"]) == (None, None, None)

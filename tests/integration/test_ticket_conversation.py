@@ -74,25 +74,13 @@ class TicketBot:
     env: dict[str, str]
 
     def say(self, sender: str, message: str) -> list[dict[str, Any]]:
-        reply = requests.post(
-            f"{self.stack.url()}/webhooks/rest/webhook",
-            json={"sender": sender, "message": message},
-            timeout=60,
-        )
-        reply.raise_for_status()
-        return list(reply.json())
+        return self.stack.say(sender, message)
 
     def text(self, sender: str, message: str) -> str:
         return "\n".join(m.get("text", "") for m in self.say(sender, message))
 
     def tracker(self, sender: str) -> dict[str, Any]:
-        reply = requests.get(
-            f"{self.stack.url()}/conversations/{sender}/tracker",
-            params={"token": self.stack.settings.rasa_auth_token},
-            timeout=30,
-        )
-        reply.raise_for_status()
-        return dict(reply.json())
+        return self.stack.tracker(sender)
 
     def store(self) -> TicketStore:
         return TicketStore(Database(self.env["TICKETS_DB_URL"]))
