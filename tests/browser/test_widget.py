@@ -7,12 +7,10 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 from playwright.sync_api import Browser, Page, expect
 from widget_page import SESSION_KEY, Widget
 
 from bot.playbook import default_playbook
-from bot.settings import PROJECT_ROOT
 from tools.stack import Stack
 
 pytestmark = pytest.mark.servers
@@ -49,7 +47,7 @@ def test_a_conversation_reaches_numbered_steps_with_safe_links(
         assert link.get_attribute("rel") == "noopener noreferrer"
     expect(widget.replies).to_have_text(["Yes, it worked", "No, it didn't work", "Talk to a person"])
 
-    state = bot_stack.tracker(widget.session_id())["slots"]
+    state = settled(bot_stack, widget.session_id(), messages=2)["slots"]  # saved after the answer
     assert (state["account_type"], state["recovery_path"]) == ("personal", NEW_PHONE.id)
     page.screenshot(path=artifacts / "widget.png")
 
@@ -70,7 +68,7 @@ def test_a_reload_keeps_the_conversation(page: Page, bot_stack: Stack) -> None:
 
     widget.choose("Yes, I have another way")  # the bot still knows it is a personal account
     expect(widget.bot_says(NEW_PHONE.title)).to_be_visible()
-    assert bot_stack.tracker(sender)["slots"]["recovery_path"] == NEW_PHONE.id
+    assert settled(bot_stack, sender, messages=2)["slots"]["recovery_path"] == NEW_PHONE.id
 
 
 def test_sender_ids_are_random_and_weak_ones_are_replaced(browser: Browser, bot_stack: Stack) -> None:
@@ -145,11 +143,6 @@ def test_everything_works_from_the_keyboard(page: Page, bot_stack: Stack) -> Non
     expect(widget.log).to_be_hidden()
 
 
-def _ticket_form_merged() -> bool:
-    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
-    return any("ticket" in name for name in domain.get("forms") or {})
-
-
 CONTACT_EMAIL = "alex.doe@example.com"
 
 
@@ -165,7 +158,6 @@ def settled(stack: Stack, sender: str, messages: int) -> dict:  # type: ignore[t
     raise AssertionError(f"the bot did not finish answering message {messages}")
 
 
-@pytest.mark.skipif(not _ticket_form_merged(), reason="the ticket form (issue 4) is not merged yet")
 def test_a_ticket_opened_from_the_widget(page: Page, bot_stack: Stack) -> None:
     page.goto(demo_url(bot_stack))
     widget = Widget(page)

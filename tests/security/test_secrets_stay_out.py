@@ -39,7 +39,7 @@ PASTED = [
 IN_METADATA = ("my password is MetaPass!99", r"MetaPass")
 IN_TICKET = (
     "new phone; my password is Hunter2!Ticket and the code 660417 never arrives",
-    r"Hunter2!Ticket|660417",
+    r"Hunter2!Ticket|(?<![\w.])660417(?!\w)",  # the code as a token, not digits of an id or a time
 )
 CONTACT = "jane.doe@example.com"
 PHONE = "+44 7700 900123"
@@ -111,11 +111,11 @@ def test_no_pasted_secret_reaches_any_store_request_or_log(secure_bot: SecureBot
         "[password removed]" in stores["PostgreSQL tracker"] and "[code removed]" in stores["SQLite tracker"]
     )
     assert len(logs) == 3 and all(logs.values())
-    found = [
-        (where, pattern)
+    found = [  # with the text around each finding, to tell a leak from a coincidence
+        (where, text[max(match.start() - 60, 0) : match.end() + 60])
         for where, text in {**stores, **logs}.items()
         for pattern in secret_patterns()
-        if re.search(pattern, text)
+        for match in re.finditer(pattern, text)
     ]
     print(
         f"\nsecrets pasted: {pasted} (10 kinds, REST x2 stores, socket.io, metadata, ticket); "
