@@ -10,10 +10,16 @@ db upgrade        create or upgrade the ticket database's schema (Alembic migrat
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from bot.rendering.preview import CHANNELS
 from bot.tickets.cli import add_commands as add_ticket_commands
+
+if TYPE_CHECKING:
+    from bot.playbook import Playbook
 
 
 def _build_nlp(args: argparse.Namespace) -> int:
@@ -24,23 +30,22 @@ def _build_nlp(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_playbook():  # noqa: ANN202 - the Playbook type, imported lazily like the rest
-    """The playbook with every check the tests make, so staff see an error before CI does."""
-    from bot.playbook import load_playbook
+def _checked_playbook() -> Playbook | None:
+    """The playbook with every check the tests make (so staff see an error before CI does)."""
+    from bot.playbook import PlaybookError, load_playbook
 
-    return load_playbook()
+    try:
+        return load_playbook()
+    except PlaybookError as error:
+        print(f"The playbook has an error: {error}", file=sys.stderr)
+        return None
 
 
 def _entry(args: argparse.Namespace) -> int:
-    import difflib
-
-    from bot.playbook import PlaybookError
     from bot.rendering.preview import preview, sources_report
 
-    try:
-        playbook = _load_playbook()
-    except PlaybookError as error:
-        print(f"The playbook has an error: {error}", file=sys.stderr)
+    playbook = _checked_playbook()
+    if playbook is None:
         return 1
     entry = playbook.find(args.id)
     if entry is None:
@@ -55,18 +60,14 @@ def _entry(args: argparse.Namespace) -> int:
 
 
 def _entries(args: argparse.Namespace) -> int:
-    from bot.playbook import PlaybookError
-
-    try:
-        playbook = _load_playbook()
-    except PlaybookError as error:
-        print(f"The playbook has an error: {error}", file=sys.stderr)
+    playbook = _checked_playbook()
+    if playbook is None:
         return 1
     if args.check:
-        print(f"The playbook is valid: {len(playbook.entries)} entries, all sources checked within 12 months.")
+        print(f"The playbook is valid: {len(playbook.entries)} entries, each checked within 12 months.")
         return 0
     for entry in playbook.entries:
-        when = ", ".join(f"{name}={'|'.join(sorted(map(str, values)))}" for name, values in entry.when.items())
+        when = ", ".join(f"{name}={'|'.join(sorted(map(str, v)))}" for name, v in entry.when.items())
         print(f"{entry.id:45} checked {entry.checked}  when {when}")
     return 0
 
@@ -77,8 +78,6 @@ def main(argv: list[str] | None = None) -> int:
     build = commands.add_parser("build-nlp", help="build the project's spaCy pipeline")
     build.add_argument("output", type=Path)
     build.set_defaults(handler=_build_nlp)
-    from bot.rendering.preview import CHANNELS
-
     show = commands.add_parser("entry", help="print a playbook entry as each channel shows it")
     show.add_argument("id", help="the entry id, e.g. personal.locked_out")
     show.add_argument("--channel", choices=CHANNELS, default="all")

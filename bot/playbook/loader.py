@@ -256,8 +256,8 @@ def _check_fallbacks(entries: Mapping[str, PlaybookEntry]) -> None:
 def load_playbook(directory: Path = PLAYBOOK_DIR, *, today: date | None = None) -> Playbook:
     """Reads the playbook from `directory`; raises PlaybookError naming any bad entry.
 
-    `today` (default: the real date) is what check dates are measured against; an entry
-    checked more than 12 months before it is refused. None skips only that age check.
+    `today` (default: the real date) is what check dates are measured against: an entry
+    checked more than 12 months before it, or after it, is refused.
     """
     return _load(directory, today or date.today())
 

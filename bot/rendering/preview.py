@@ -39,7 +39,7 @@ def preview(entry: PlaybookEntry, channel: str) -> str:
     names = list(RENDERERS) if channel == "all" else [channel]
     parts = [f"=== {name} ===\n{RENDERERS[name](markdown)}" for name in names]
     if entry.offer_ticket:
-        parts.append("(The bot then offers a person: \"Talk to a person\" opens a support ticket.)")
+        parts.append('(The bot then offers a person: "Talk to a person" opens a support ticket.)')
     return "\n\n".join(parts)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 import re
 import shutil
-from pathlib import Path
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -250,8 +250,8 @@ def test_every_step_and_warning_cites_its_own_source(playbook: Playbook) -> None
 
 def test_a_text_resting_on_q_and_a_alone_says_so(playbook: Playbook) -> None:
     for entry in playbook.entries:
-        cited = zip((*entry.steps, *entry.warnings), (*entry.step_sources, *entry.warning_sources))
-        for text, pages in cited:
+        texts, cited = (*entry.steps, *entry.warnings), (*entry.step_sources, *entry.warning_sources)
+        for text, pages in zip(texts, cited, strict=True):
             if all(page.qa for page in pages):
                 assert "Q&A" in text, (entry.id, text)
 
@@ -325,7 +325,10 @@ def test_the_editing_guide_lists_every_path(playbook: Playbook) -> None:
         ({"account_type": "work_school", "situation": "passkey"}, "passkeys.work_school"),
         ({"account_type": "personal", "situation": "passkey"}, "passkeys"),
         ({"account_type": "personal", "situation": "codes_not_arriving"}, "codes_not_arriving"),
-        ({"account_type": "work_school", "situation": "codes_not_arriving"}, "codes_not_arriving.work_school"),
+        (
+            {"account_type": "work_school", "situation": "codes_not_arriving"},
+            "codes_not_arriving.work_school",
+        ),
         ({**PERSONAL_LOCKED, "situation": "abroad"}, "personal.locked_out.new_number"),
         ({**PERSONAL_OTHER, "situation": "new_number"}, "personal.has_other_method.new_number"),
         ({**WORK_OTHER, "situation": "new_number"}, "work_school.has_other_method.new_number"),
@@ -381,7 +384,14 @@ def test_a_locked_out_answer_starts_with_the_check_for_another_way(entry_id: str
 
 def test_the_personal_locked_out_path_keeps_microsofts_order() -> None:
     steps = " ".join(default_playbook().get("personal.locked_out").steps)
-    order = ["Other ways to sign in", "recovery code", "old number", "Sign-in Helper", "**30 days**", "**account recovery form**"]
+    order = [
+        "Other ways to sign in",
+        "recovery code",
+        "old number",
+        "Sign-in Helper",
+        "**30 days**",
+        "**account recovery form**",
+    ]
     positions = [steps.index(label) for label in order]
     assert positions == sorted(positions)
     assert "two-step verification was **off**" in steps
@@ -442,6 +452,7 @@ ENTRY = """
   offer_ticket: false
 """
 TODAY = date(2026, 12, 3)
+QA_URL = "https://learn.microsoft.com/en-us/answers/questions/1/x"
 
 
 @pytest.mark.parametrize(
@@ -496,10 +507,12 @@ TODAY = date(2026, 12, 3)
             ENTRY.format(id="qa_only", when="{situation: abroad}", step="x").replace(
                 "source: ms_add_security_info}", "source: ms_qa_only_admin_locked_out}", 1
             ),
-            "playbook entry 'qa_only': step 1 rests on Microsoft Q&A answers only, so its text must say 'Q&A'",
+            "playbook entry 'qa_only': step 1 rests on Microsoft Q&A answers only, so its text must say",
         ),
         (
-            ENTRY.format(id="stale", when="{situation: abroad}", step="x").replace("2026-12-03", "2025-12-01"),
+            ENTRY.format(id="stale", when="{situation: abroad}", step="x").replace(
+                "2026-12-03", "2025-12-01"
+            ),
             "playbook entry 'stale': last checked against its sources on 2025-12-01, more than 12 months ago",
         ),
         (
@@ -521,7 +534,9 @@ def test_a_bad_added_entry_is_named(tmp_path: Path, extra: str, message: str) ->
 
 def test_a_good_added_entry_loads_and_lists_its_sources_once(tmp_path: Path) -> None:
     directory = _copy_playbook(tmp_path)
-    (directory / "paths" / "zz_test.yml").write_text(ENTRY.format(id="fine", when="{situation: abroad}", step="x"))
+    (directory / "paths" / "zz_test.yml").write_text(
+        ENTRY.format(id="fine", when="{situation: abroad}", step="x")
+    )
     entry = load_playbook(directory, today=TODAY).get("fine")
     assert [s.key for s in entry.sources] == ["ms_add_security_info", "ms_30_day_wait"]
     assert entry.checked == TODAY
@@ -539,7 +554,11 @@ def test_checks_go_stale_twelve_months_after_they_were_made() -> None:
     ("old", "new", "message"),
     [
         ("lockout_state: has_other_method}", "lockout_state: maybe}", "lockout_state cannot be ['maybe']"),
-        ("source: [ms_security_info_codes, ms_recovery_code]", "source: [nowhere]", "step 1 cites unknown sources"),
+        (
+            "source: [ms_security_info_codes, ms_recovery_code]",
+            "source: [nowhere]",
+            "step 1 cites unknown sources",
+        ),
         ("checked: 2026-12-03", "checked: 2027-01-01", "checked on 2027-01-01, which is after today"),
         (
             "  offer_ticket: false\n  if_this_fails: personal.locked_out\n\n- id: personal.has_other",
@@ -568,19 +587,28 @@ def test_a_bad_edited_entry_is_named(tmp_path: Path, old: str, new: str, message
     ("source", "message"),
     [
         ("  title: No link\n  url: not a url\n", "needs a title without brackets and an https url"),
-        ("  title: A blog\n  url: https://www.example-tech-blog.com/microsoft-mfa\n", "is not one of Microsoft's own sites"),
-        ("  title: A lookalike\n  url: https://support.microsoft.com.example.net/help\n", "is not one of Microsoft's own sites"),
-        ("  title: Unofficial form\n  url: https://account.live.com/acsr\n", "is not one of Microsoft's own sites"),
         (
-            "  title: Microsoft Q&A, someone\n  url: https://learn.microsoft.com/en-us/answers/questions/1/x\n",
+            "  title: A blog\n  url: https://www.example-tech-blog.com/microsoft-mfa\n",
+            "is not one of Microsoft's own sites",
+        ),
+        (
+            "  title: A lookalike\n  url: https://support.microsoft.com.example.net/help\n",
+            "is not one of Microsoft's own sites",
+        ),
+        (
+            "  title: Unofficial form\n  url: https://account.live.com/acsr\n",
+            "is not one of Microsoft's own sites",
+        ),
+        (
+            f"  title: Microsoft Q&A, someone\n  url: {QA_URL}\n",
             "a Microsoft Q&A answer is marked `qa: true`",
         ),
         (
-            "  title: An answer\n  url: https://learn.microsoft.com/en-us/answers/questions/1/x\n  qa: true\n",
+            f"  title: An answer\n  url: {QA_URL}\n  qa: true\n",
             "a Q&A answer's title starts with 'Microsoft Q&A'",
         ),
         (
-            "  title: Not Q&A\n  url: https://learn.microsoft.com/en-us/entra/fundamentals/whats-new\n  qa: true\n",
+            "  title: Not Q&A\n  url: https://learn.microsoft.com/en-us/entra/whats-new\n  qa: true\n",
             "a Microsoft Q&A answer is marked `qa: true`, and only a Q&A answer is",
         ),
     ],
@@ -596,3 +624,49 @@ def test_a_bad_source_is_named(tmp_path: Path, source: str, message: str) -> Non
 def test_every_source_is_on_a_microsoft_site(playbook: Playbook) -> None:
     hosts = {source.url.split("/")[2] for entry in playbook.entries for source in entry.sources}
     assert hosts <= OFFICIAL_HOSTS
+
+
+# --- `python -m bot entry`: what support staff see while editing ---------------------
+
+
+def test_the_entry_command_prints_the_entry_as_each_channel_shows_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bot.__main__ import main
+
+    assert main(["entry", "personal.locked_out", "--channel", "all", "--sources"]) == 0
+    out = capsys.readouterr().out
+    title = default_playbook().get("personal.locked_out").title
+    widget, slack, teams = (out.index(f"=== {name} ===") for name in ("widget", "slack", "teams"))
+    assert widget < slack < teams
+    assert f"**{title}**\n1. If any other way" in out[widget:slack]  # neutral markdown
+    assert f"*{title}*" in out[slack:teams] and '"type": "section"' in out[slack:teams]  # mrkdwn + blocks
+    assert f"**{title}**\n\n1. If any other way" in out[teams:]  # a blank line between lines
+    assert "step 1: ms_security_info_codes, ms_recovery_code" in out
+    assert "ms_qa_no_id_documents (Q&A)" in out
+
+
+def test_the_entry_command_prints_one_channel(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.__main__ import main
+
+    assert main(["entry", "work_school.admin_locked_out", "--channel", "teams"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("=== teams ===") and "=== slack ===" not in out
+    assert "Talk to a person" in out  # the entry offers a ticket
+
+
+def test_an_unknown_entry_gets_the_nearest_ids(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.__main__ import main
+
+    assert main(["entry", "personal.lockedout"]) == 1
+    assert "Did you mean: personal.locked_out" in capsys.readouterr().err
+
+
+def test_the_entries_command_lists_and_checks(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.__main__ import main
+
+    assert main(["entries"]) == 0
+    listing = capsys.readouterr().out
+    assert all(entry.id in listing for entry in default_playbook().entries)
+    assert main(["entries", "--check"]) == 0
+    assert "The playbook is valid" in capsys.readouterr().out
