@@ -1,12 +1,14 @@
 """Ticket actions: the ticket form, opening a ticket, cancelling, and status look-ups.
 
-Thin adapters over bot.tickets: they read slots and the conversation, call the desk, and
-answer with the domain's responses. Entitlement to a ticket's status is decided by
-bot.tickets.TicketStore.visible_to: the conversation that opened it, or its contact address.
+Thin adapters over bot.tickets.TicketDesk, the one door to tickets: they read slots and the
+conversation (actions/conversation.py), call the desk in a worker thread (actions/__init__.py),
+and answer with the domain's responses. The desk decides: the limits on new tickets, and who
+may see a ticket's status (the conversation that opened it, or its contact address).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from functools import lru_cache
 from typing import Any
@@ -17,10 +19,21 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.ratelimit import RateLimit
+from actions.conversation import (
+    case_read_from_address,
+    clicked_button,
+    client_key,
+    intent,
+    latest_text,
+    person_texts,
+    requested,
+    session_marker,
+    text_slot,
+    transcript,
+    wants_to_cancel,
+)
 from bot.redaction import redact, secrets_named
-from bot.settings import GuardSettings
-from bot.tickets import Message, TicketDesk, TicketRequest, find_ticket_id
+from bot.tickets import Refused, TicketDesk, TicketRequest, TicketStatus, find_ticket_id
 from bot.tickets.conversation import (
     address_in,
     check_address,
@@ -34,73 +47,12 @@ logger = logging.getLogger(__name__)
 
 FORM_SLOTS = ("contact_email", "contact_name", "ticket_description")
 LOOKUP_SLOTS = ("lookup_ticket_id", "lookup_email")
-CANCEL_MAX_WORDS = 12  # "cancel", "never mind, I don't want a ticket": longer is an answer
-CANCEL_MIN_CONFIDENCE = 0.5
 
 
 @lru_cache(maxsize=1)
 def ticket_desk() -> TicketDesk:
-    """The process's desk (database and helpdesk from the environment), made on first use."""
+    """The process's desk (database, helpdesk and limits from the environment), made on first use."""
     return TicketDesk.from_env()
-
-
-class TicketLimits:
-    """How many new tickets a conversation and a client (its address's key) may open per hour."""
-
-    def __init__(self, settings: GuardSettings) -> None:
-        self.per_sender = RateLimit(settings.tickets_per_sender_per_hour, 3600.0)
-        self.per_client = RateLimit(settings.tickets_per_client_per_hour, 3600.0)
-
-    def allow(self, tracker: Tracker) -> bool:
-        if self.per_sender.hit(tracker.sender_id) is not None:
-            return False
-        client = _client_key(tracker)
-        return client is None or self.per_client.hit(client) is None
-
-
-@lru_cache(maxsize=1)
-def ticket_limits() -> TicketLimits:
-    return TicketLimits(GuardSettings.from_env())
-
-
-def _client_key(tracker: Tracker) -> str | None:
-    """The client key the Rasa server's message guard put on the latest message (rasa_addons/guards)."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            client = (event.get("metadata") or {}).get("client")
-            return str(client) if client else None
-    return None
-
-
-def _text(tracker: Tracker) -> str:
-    return str(tracker.latest_message.get("text") or "").strip()
-
-
-def _intent(tracker: Tracker) -> str:
-    return str((tracker.latest_message.get("intent") or {}).get("name") or "")
-
-
-def _clicked_button(tracker: Tracker) -> bool:
-    return _text(tracker).startswith("/")
-
-
-def wants_to_cancel(tracker: Tracker) -> bool:
-    intent = tracker.latest_message.get("intent") or {}
-    return (
-        intent.get("name") == "cancel"
-        and float(intent.get("confidence") or 0) >= CANCEL_MIN_CONFIDENCE
-        and len(_text(tracker).split()) <= CANCEL_MAX_WORDS
-    )
-
-
-def _requested(tracker: Tracker, slot: str) -> bool:
-    return bool(tracker.get_slot("requested_slot") == slot)
-
-
-def _person_texts(tracker: Tracker) -> list[str]:
-    """What the person typed in this conversation, newest first (button clicks left out)."""
-    texts = [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"]
-    return [t for t in reversed(texts) if t and not t.startswith("/")]
 
 
 def context_says_enough(tracker: Tracker) -> bool:
@@ -119,27 +71,6 @@ def _checked_address(slot: str, value: Any, dispatcher: CollectingDispatcher) ->
     return {slot: checked.email}
 
 
-CASE_SLOTS = ("account_type", "lockout_state", "is_admin")
-
-
-def _case_read_from_address(tracker: Tracker) -> dict[str, Any]:
-    """Undoes case slots that the contact address alone changed.
-
-    The NLU reads an account type from an address's domain ("...@outlook.com" is personal),
-    which is right for the account the person is locked out of, but not for the address
-    they want to be contacted at: the case stays what the conversation had found.
-    """
-    before: dict[str, Any] = dict.fromkeys(CASE_SLOTS)
-    events = list(tracker.events)
-    latest = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
-    for event in events[:latest]:
-        if event.get("event") == "slot" and event.get("name") in before:
-            before[event["name"]] = event.get("value")
-        elif event.get("event") in ("restart", "session_started", "reset_slots"):
-            before = dict.fromkeys(CASE_SLOTS)
-    return {slot: value for slot, value in before.items() if tracker.get_slot(slot) != value}
-
-
 class ValidateTicketForm(FormValidationAction):
     """Reads the contact address (reusing one given earlier) and the description."""
 
@@ -151,41 +82,41 @@ class ValidateTicketForm(FormValidationAction):
     ) -> dict[str, Any]:
         if tracker.get_slot("contact_email") is not None:
             return {}
-        found = address_in(_text(tracker))
+        found = address_in(latest_text(tracker))
         if found:
             return {"contact_email": found}
-        if not _requested(tracker, "contact_email") or wants_to_cancel(tracker):
+        if not requested(tracker, "contact_email") or wants_to_cancel(tracker):
             return {}
-        remembered = remembered_address(_person_texts(tracker))
-        if _intent(tracker) == "affirm" and remembered:
+        remembered = remembered_address(person_texts(tracker))
+        if intent(tracker) == "affirm" and remembered:
             return {"contact_email": remembered}
-        if _intent(tracker) == "deny" or _clicked_button(tracker):
+        if intent(tracker) == "deny" or clicked_button(tracker):
             return {"contact_email": None}  # ask again (plainly, after a "no")
-        return {"contact_email": _text(tracker)}  # not an address: validation says what is wrong
+        return {"contact_email": latest_text(tracker)}  # not an address: validation says what is wrong
 
     def validate_contact_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         checked = _checked_address("contact_email", value, dispatcher)
-        text = _text(tracker)
+        text = latest_text(tracker)
         typed = address_in(text)
         name = name_beside(text, typed) if checked["contact_email"] and typed else None
-        return {**checked, "contact_name": name, **_case_read_from_address(tracker)}
+        return {**checked, "contact_name": name, **case_read_from_address(tracker)}
 
     async def extract_ticket_description(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if not _requested(tracker, "ticket_description"):
+        if not requested(tracker, "ticket_description"):
             return {}
-        text = _text(tracker)
-        if is_skip(text) or _intent(tracker) == "deny":  # "skip" before "cancel": it answers the question
+        text = latest_text(tracker)
+        if is_skip(text) or intent(tracker) == "deny":  # "skip" before "cancel": it answers the question
             if context_says_enough(tracker):
                 return {"ticket_description": ""}
             dispatcher.utter_message(response="utter_description_needed")
             return {"ticket_description": None}
         if wants_to_cancel(tracker):
             return {}
-        return {"ticket_description": None if _clicked_button(tracker) else text}
+        return {"ticket_description": None if clicked_button(tracker) else text}
 
     def validate_ticket_description(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -208,8 +139,8 @@ class ActionAskContactEmail(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        remembered = remembered_address(_person_texts(tracker))
-        if remembered and _intent(tracker) != "deny":
+        remembered = remembered_address(person_texts(tracker))
+        if remembered and intent(tracker) != "deny":
             dispatcher.utter_message(response="utter_confirm_contact_email", email=remembered)
         else:
             dispatcher.utter_message(response="utter_ask_contact_email")
@@ -232,42 +163,21 @@ class ActionAskTicketDescription(Action):
         return []
 
 
-def _session_marker(tracker: Tracker) -> str:
-    starts = [e.get("timestamp") for e in tracker.events if e.get("event") == "session_started"]
-    return str(starts[-1]) if starts else ""
-
-
-def _transcript(tracker: Tracker) -> list[Message]:
-    lines = []
-    for event in tracker.events:
-        text = str(event.get("text") or "")
-        if event.get("event") == "user" and text and not text.startswith("/"):
-            lines.append(Message("person", text))
-        elif event.get("event") == "bot" and text:
-            lines.append(Message("bot", text))
-    return lines
-
-
-def _text_slot(tracker: Tracker, slot: str) -> str | None:
-    """A slot as text; anything else (a list a typed payload put there) as unknown."""
-    value = tracker.get_slot(slot)
-    return value if isinstance(value, str) else None
-
-
 def ticket_request(tracker: Tracker) -> TicketRequest:
     is_admin = tracker.get_slot("is_admin")
     return TicketRequest(
         channel=tracker.get_latest_input_channel() or "unknown",
         sender_id=tracker.sender_id,
-        session=_session_marker(tracker),
+        session=session_marker(tracker),
         contact_email=str(tracker.get_slot("contact_email")),
-        contact_name=_text_slot(tracker, "contact_name"),
-        account_type=_text_slot(tracker, "account_type"),
-        lockout_state=_text_slot(tracker, "lockout_state"),
+        contact_name=text_slot(tracker, "contact_name"),
+        account_type=text_slot(tracker, "account_type"),
+        lockout_state=text_slot(tracker, "lockout_state"),
         is_admin=is_admin if isinstance(is_admin, bool) else None,
-        recovery_path=_text_slot(tracker, "recovery_path"),
-        description=_text_slot(tracker, "ticket_description") or "",
-        transcript=_transcript(tracker),
+        recovery_path=text_slot(tracker, "recovery_path"),
+        description=text_slot(tracker, "ticket_description") or "",
+        transcript=transcript(tracker),
+        client=client_key(tracker),
     )
 
 
@@ -286,16 +196,16 @@ class ActionOpenTicket(Action):
     ) -> list[EventType]:
         request = ticket_request(tracker)
         try:
-            if ticket_desk().store.existing(request) is None and not ticket_limits().allow(tracker):
-                dispatcher.utter_message(response="utter_too_many_tickets")
-                return _cleared(FORM_SLOTS)
-            opened = ticket_desk().open(request)
+            outcome = await asyncio.to_thread(ticket_desk().open, request)
         except SQLAlchemyError:
             logger.exception("could not store a ticket")
             dispatcher.utter_message(response="utter_ticket_not_saved")
             return _cleared(FORM_SLOTS)
-        response = "utter_ticket_opened" if opened.created else "utter_ticket_exists"
-        ticket_id = opened.ticket.public_id
+        if isinstance(outcome, Refused):
+            dispatcher.utter_message(response="utter_too_many_tickets")
+            return _cleared(FORM_SLOTS)
+        response = "utter_ticket_opened" if outcome.created else "utter_ticket_exists"
+        ticket_id = outcome.ticket.public_id
         dispatcher.utter_message(response=response, ticket_id=ticket_id, contact_email=request.contact_email)
         return [SlotSet("ticket_id", ticket_id), *_cleared(FORM_SLOTS)]
 
@@ -316,9 +226,9 @@ class ActionCancelTicket(Action):
         return _cleared(FORM_SLOTS)
 
 
-def _opened_here(ticket_id: str, sender_id: str) -> bool:
+async def _opened_here(ticket_id: str, sender_id: str) -> bool:
     try:
-        return ticket_desk().store.opened_by(ticket_id, sender_id)
+        return await asyncio.to_thread(ticket_desk().opened_by, ticket_id, sender_id)
     except SQLAlchemyError:
         logger.exception("could not look up a ticket")
         return False
@@ -338,7 +248,7 @@ class ValidateTicketStatusForm(FormValidationAction):
         domain: DomainDict,
     ) -> list[str]:
         ticket_id = tracker.get_slot("lookup_ticket_id")
-        if ticket_id and _opened_here(ticket_id, tracker.sender_id):
+        if ticket_id and await _opened_here(ticket_id, tracker.sender_id):
             return ["lookup_ticket_id"]
         return domain_slots
 
@@ -347,15 +257,15 @@ class ValidateTicketStatusForm(FormValidationAction):
     ) -> dict[str, Any]:
         if tracker.get_slot("lookup_ticket_id") is not None:
             return {}
-        found = find_ticket_id(_text(tracker))
+        found = find_ticket_id(latest_text(tracker))
         if found:
             return {"lookup_ticket_id": found}
-        if not _requested(tracker, "lookup_ticket_id"):  # "what's the status of my ticket?"
+        if not requested(tracker, "lookup_ticket_id"):  # "what's the status of my ticket?"
             opened_here = tracker.get_slot("ticket_id")
             return {"lookup_ticket_id": opened_here} if opened_here else {}
         if wants_to_cancel(tracker):
             return {}
-        return {"lookup_ticket_id": None if _clicked_button(tracker) else _text(tracker)}
+        return {"lookup_ticket_id": None if clicked_button(tracker) else latest_text(tracker)}
 
     def validate_lookup_ticket_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -372,13 +282,13 @@ class ValidateTicketStatusForm(FormValidationAction):
     ) -> dict[str, Any]:
         if tracker.get_slot("lookup_email") is not None:
             return {}
-        text = _text(tracker)
+        text = latest_text(tracker)
         found = address_in(text)
         if found:
             return {"lookup_email": found}
-        if not _requested(tracker, "lookup_email") or wants_to_cancel(tracker):
+        if not requested(tracker, "lookup_email") or wants_to_cancel(tracker):
             return {}
-        return {"lookup_email": None if _clicked_button(tracker) else text}
+        return {"lookup_email": None if clicked_button(tracker) else text}
 
     def validate_lookup_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -387,9 +297,9 @@ class ValidateTicketStatusForm(FormValidationAction):
 
 
 STATUS_RESPONSES = {
-    "open": "utter_ticket_status_open",
-    "forwarded": "utter_ticket_status_forwarded",
-    "closed": "utter_ticket_status_closed",
+    TicketStatus.OPEN: "utter_ticket_status_open",
+    TicketStatus.FORWARDED: "utter_ticket_status_forwarded",
+    TicketStatus.CLOSED: "utter_ticket_status_closed",
 }
 
 
@@ -404,8 +314,8 @@ class ActionTicketStatus(Action):
     ) -> list[EventType]:
         ticket_id = str(tracker.get_slot("lookup_ticket_id") or "")
         try:
-            ticket = ticket_desk().store.visible_to(
-                ticket_id, tracker.sender_id, tracker.get_slot("lookup_email")
+            ticket = await asyncio.to_thread(
+                ticket_desk().visible_to, ticket_id, tracker.sender_id, tracker.get_slot("lookup_email")
             )
         except SQLAlchemyError:
             logger.exception("could not look up a ticket")

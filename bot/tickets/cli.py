@@ -23,7 +23,7 @@ from bot.tickets.db import DatabaseError, display_url
 from bot.tickets.desk import TicketDesk
 from bot.tickets.forwarders import ConfigurationError
 from bot.tickets.ids import find_ticket_id
-from bot.tickets.models import DELIVERY_STATES, REJECTED, STATUSES
+from bot.tickets.models import CANCELLED, DELIVERED, DELIVERY_STATES, FOUND, REJECTED, SENT, STATUSES
 from bot.tickets.store import TicketNotFound, TicketRecord
 
 NOT_FOUND, FAILED = 1, 2  # exit codes: nothing to act on / could not work at all
@@ -51,11 +51,11 @@ def forwarding_state(record: TicketRecord) -> str:
     delivery, ticket = record.delivery, record.ticket
     if delivery is None:
         return "kept locally (no helpdesk)"
-    if delivery.state == "delivered":
+    if delivery.state == DELIVERED:
         return f"{delivery.helpdesk} {ticket.helpdesk_reference}"
     if delivery.state == REJECTED:
         return f"REFUSED by {delivery.helpdesk}: {delivery.last_error}"
-    if delivery.state == "cancelled":
+    if delivery.state == CANCELLED:
         return "not sent (closed first)"
     if delivery.attempts == 0:
         return f"waiting for {delivery.helpdesk}"
@@ -192,7 +192,7 @@ def _retry(desk: TicketDesk, args: argparse.Namespace, out: TextIO) -> int:
         if result.next_attempt_at:
             line += f" (next automatic try {_when(result.next_attempt_at)})"
         print(line, file=out)
-    delivered = sum(r.outcome in ("sent", "found") for r in results)
+    delivered = sum(r.outcome in (SENT, FOUND) for r in results)
     print(f"{delivered} of {len(results)} ticket(s) forwarded to {desk.helpdesk.kind}.", file=out)
     refused = desk.outbox.rejected()
     if refused and not args.rejected:
