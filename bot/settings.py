@@ -189,3 +189,31 @@ class GuardSettings:
             client_key_secret=os.environ.get("CLIENT_KEY_SECRET", "").strip(),
             trusted_proxy_header=_env("TRUSTED_PROXY_HEADER", ""),
         )
+
+
+@dataclass(frozen=True)
+class PrivacySettings:
+    """How long personal data is kept, and where staff actions on it are recorded (docs/reliability.md).
+
+    CONVERSATIONS_RETENTION_DAYS   conversations idle this long are purged (default 30)
+    TICKETS_RETENTION_DAYS         closed or forwarded tickets this old are purged (default 90)
+    AUDIT_LOG                      the staff audit file (default RECOVERY_BOT_VAR_DIR/audit.log)
+    """
+
+    conversations_retention_days: int
+    tickets_retention_days: int
+    audit_log: Path
+
+    @classmethod
+    def from_env(cls) -> PrivacySettings:
+        days = {}
+        for name, default in (("CONVERSATIONS_RETENTION_DAYS", "30"), ("TICKETS_RETENTION_DAYS", "90")):
+            value = _env(name, default)
+            if not value.isdigit() or int(value) < 1:
+                raise ValueError(f"{name}={value!r}: expected a whole number of days, at least 1")
+            days[name] = int(value)
+        return cls(
+            conversations_retention_days=days["CONVERSATIONS_RETENTION_DAYS"],
+            tickets_retention_days=days["TICKETS_RETENTION_DAYS"],
+            audit_log=Path(_env("AUDIT_LOG", str(Settings.from_env().var_dir / "audit.log"))),
+        )

@@ -8,7 +8,7 @@ worker thread (actions/__init__.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,7 +23,7 @@ from bot.tickets.limits import Refusal, TicketLimits
 from bot.tickets.models import Ticket
 from bot.tickets.outbox import Outbox
 from bot.tickets.request import TicketRequest
-from bot.tickets.store import Opened, TicketStore, utcnow
+from bot.tickets.store import Opened, TicketRecord, TicketStore, utcnow
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,18 @@ class TicketDesk:
     def visible_to(self, public_id: str, sender_id: str, email: str | None) -> Ticket | None:
         """The ticket, only for the conversation that opened it or for its contact address."""
         return self.store.visible_to(public_id, sender_id, email)
+
+    def of_person(self, email: str | None = None, sender_ids: Sequence[str] = ()) -> list[TicketRecord]:
+        """A person's tickets, by contact address or by the conversations that opened them."""
+        return self.store.of_person(email, sender_ids)
+
+    def finished_before(self, cutoff: datetime) -> list[str]:
+        """The tickets retention removes: closed or forwarded, and opened before `cutoff`."""
+        return self.store.finished_before(cutoff)
+
+    def delete(self, public_ids: Sequence[str]) -> int:
+        """Deletes tickets for good (retention, a person's request); how many were deleted."""
+        return self.store.delete(public_ids)
 
     def forwarding(self) -> Forwarding | None:
         if self.forwarder is None:
