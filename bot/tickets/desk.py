@@ -84,6 +84,31 @@ class TicketDesk:
         """The ticket, only for the conversation that opened it or for its contact address."""
         return self.store.visible_to(public_id, sender_id, email)
 
+    def records(
+        self, status: str | None = None, delivery_state: str | None = None, limit: int | None = None
+    ) -> list[TicketRecord]:
+        """Tickets for staff, newest first, optionally by status and by forwarding state."""
+        return self.store.records(status, delivery_state, limit)
+
+    def record(self, public_id: str) -> TicketRecord:
+        """One ticket with its forwarding history; TicketNotFound if there is none."""
+        return self.store.record(public_id)
+
+    def close(self, public_id: str) -> TicketRecord:
+        """Closes the ticket; one not forwarded yet will not be forwarded any more."""
+        return self.store.close(public_id)
+
+    def refused(self) -> list[str]:
+        """Tickets the helpdesk refused (waiting for staff)."""
+        return self.outbox.rejected()
+
+    def requeue(self, public_ids: Sequence[str]) -> None:
+        """Queues these tickets for the configured helpdesk again, due now."""
+        self.outbox.requeue(list(public_ids), self.helpdesk.kind, self.now())
+
+    def schema_revision(self) -> str | None:
+        return migrate.current_revision(self.db.engine)
+
     def of_person(self, email: str | None = None, sender_ids: Sequence[str] = ()) -> list[TicketRecord]:
         """A person's tickets, by contact address or by the conversations that opened them."""
         return self.store.of_person(email, sender_ids)
