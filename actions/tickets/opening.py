@@ -1,16 +1,9 @@
-"""Ticket actions: the ticket form, opening a ticket, cancelling, and status look-ups.
-
-Thin adapters over bot.tickets.TicketDesk, the one door to tickets: they read slots and the
-conversation (actions/conversation.py), call the desk in a worker thread (actions/__init__.py),
-and answer with the domain's responses. The desk decides: the limits on new tickets, and who
-may see a ticket's status (the conversation that opened it, or its contact address).
-"""
+"""The ticket form (contact address, description), opening a ticket, and cancelling."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from functools import lru_cache
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -19,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+import actions.tickets as tickets
 from actions.conversation import (
     case_read_from_address,
     clicked_button,
@@ -32,27 +26,17 @@ from actions.conversation import (
     transcript,
     wants_to_cancel,
 )
+from actions.tickets import FORM_SLOTS, LOOKUP_SLOTS, checked_address, cleared
 from bot.redaction import redact, secrets_named
-from bot.tickets import Refused, TicketDesk, TicketRequest, TicketStatus, find_ticket_id
+from bot.tickets import Refused, TicketRequest
 from bot.tickets.conversation import (
     address_in,
-    check_address,
     is_skip,
-    masked_address,
     name_beside,
     remembered_address,
 )
 
 logger = logging.getLogger(__name__)
-
-FORM_SLOTS = ("contact_email", "contact_name", "ticket_description")
-LOOKUP_SLOTS = ("lookup_ticket_id", "lookup_email")
-
-
-@lru_cache(maxsize=1)
-def ticket_desk() -> TicketDesk:
-    """The process's desk (database, helpdesk and limits from the environment), made on first use."""
-    return TicketDesk.from_env()
 
 
 def context_says_enough(tracker: Tracker) -> bool:
@@ -60,15 +44,6 @@ def context_says_enough(tracker: Tracker) -> bool:
     return all(
         tracker.get_slot(slot) is not None for slot in ("account_type", "lockout_state", "recovery_path")
     )
-
-
-def _checked_address(slot: str, value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
-    if value is None:
-        return {slot: None}
-    checked = check_address(str(value))
-    if checked.email is None:
-        dispatcher.utter_message(response="utter_email_invalid", reason=checked.problem)
-    return {slot: checked.email}
 
 
 class ValidateTicketForm(FormValidationAction):
@@ -97,7 +72,7 @@ class ValidateTicketForm(FormValidationAction):
     def validate_contact_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        checked = _checked_address("contact_email", value, dispatcher)
+        checked = checked_address("contact_email", value, dispatcher)
         text = latest_text(tracker)
         typed = address_in(text)
         name = name_beside(text, typed) if checked["contact_email"] and typed else None
@@ -181,10 +156,6 @@ def ticket_request(tracker: Tracker) -> TicketRequest:
     )
 
 
-def _cleared(slots: tuple[str, ...]) -> list[EventType]:
-    return [SlotSet(slot, None) for slot in slots]
-
-
 class ActionOpenTicket(Action):
     """Commits the ticket (the same request twice gives the same ticket) and says what happens next."""
 
@@ -196,18 +167,18 @@ class ActionOpenTicket(Action):
     ) -> list[EventType]:
         request = ticket_request(tracker)
         try:
-            outcome = await asyncio.to_thread(ticket_desk().open, request)
+            outcome = await asyncio.to_thread(tickets.ticket_desk().open, request)
         except SQLAlchemyError:
             logger.exception("could not store a ticket")
             dispatcher.utter_message(response="utter_ticket_not_saved")
-            return _cleared(FORM_SLOTS)
+            return cleared(FORM_SLOTS)
         if isinstance(outcome, Refused):
             dispatcher.utter_message(response="utter_too_many_tickets")
-            return _cleared(FORM_SLOTS)
+            return cleared(FORM_SLOTS)
         response = "utter_ticket_opened" if outcome.created else "utter_ticket_exists"
         ticket_id = outcome.ticket.public_id
         dispatcher.utter_message(response=response, ticket_id=ticket_id, contact_email=request.contact_email)
-        return [SlotSet("ticket_id", ticket_id), *_cleared(FORM_SLOTS)]
+        return [SlotSet("ticket_id", ticket_id), *cleared(FORM_SLOTS)]
 
 
 class ActionCancelTicket(Action):
@@ -221,114 +192,6 @@ class ActionCancelTicket(Action):
     ) -> list[EventType]:
         if tracker.active_loop_name == "ticket_status_form":
             dispatcher.utter_message(response="utter_lookup_cancelled")
-            return _cleared(LOOKUP_SLOTS)
+            return cleared(LOOKUP_SLOTS)
         dispatcher.utter_message(response="utter_ticket_cancelled")
-        return _cleared(FORM_SLOTS)
-
-
-async def _opened_here(ticket_id: str, sender_id: str) -> bool:
-    try:
-        return await asyncio.to_thread(ticket_desk().opened_by, ticket_id, sender_id)
-    except SQLAlchemyError:
-        logger.exception("could not look up a ticket")
-        return False
-
-
-class ValidateTicketStatusForm(FormValidationAction):
-    """Which ticket; and the contact address unless this conversation opened it."""
-
-    def name(self) -> str:
-        return "validate_ticket_status_form"
-
-    async def required_slots(
-        self,
-        domain_slots: list[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[str]:
-        ticket_id = tracker.get_slot("lookup_ticket_id")
-        if ticket_id and await _opened_here(ticket_id, tracker.sender_id):
-            return ["lookup_ticket_id"]
-        return domain_slots
-
-    async def extract_lookup_ticket_id(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if tracker.get_slot("lookup_ticket_id") is not None:
-            return {}
-        found = find_ticket_id(latest_text(tracker))
-        if found:
-            return {"lookup_ticket_id": found}
-        if not requested(tracker, "lookup_ticket_id"):  # "what's the status of my ticket?"
-            opened_here = tracker.get_slot("ticket_id")
-            return {"lookup_ticket_id": opened_here} if opened_here else {}
-        if wants_to_cancel(tracker):
-            return {}
-        return {"lookup_ticket_id": None if clicked_button(tracker) else latest_text(tracker)}
-
-    def validate_lookup_ticket_id(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if value is None:
-            return {"lookup_ticket_id": None}
-        ticket_id = find_ticket_id(str(value))
-        if ticket_id is None:
-            dispatcher.utter_message(response="utter_ticket_id_invalid")
-        return {"lookup_ticket_id": ticket_id}
-
-    async def extract_lookup_email(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if tracker.get_slot("lookup_email") is not None:
-            return {}
-        text = latest_text(tracker)
-        found = address_in(text)
-        if found:
-            return {"lookup_email": found}
-        if not requested(tracker, "lookup_email") or wants_to_cancel(tracker):
-            return {}
-        return {"lookup_email": None if clicked_button(tracker) else text}
-
-    def validate_lookup_email(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return _checked_address("lookup_email", value, dispatcher)
-
-
-STATUS_RESPONSES = {
-    TicketStatus.OPEN: "utter_ticket_status_open",
-    TicketStatus.FORWARDED: "utter_ticket_status_forwarded",
-    TicketStatus.CLOSED: "utter_ticket_status_closed",
-}
-
-
-class ActionTicketStatus(Action):
-    """Tells the status only to whom it belongs; anyone else hears the same "not found"."""
-
-    def name(self) -> str:
-        return "action_ticket_status"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        ticket_id = str(tracker.get_slot("lookup_ticket_id") or "")
-        try:
-            ticket = await asyncio.to_thread(
-                ticket_desk().visible_to, ticket_id, tracker.sender_id, tracker.get_slot("lookup_email")
-            )
-        except SQLAlchemyError:
-            logger.exception("could not look up a ticket")
-            dispatcher.utter_message(response="utter_tickets_unavailable")
-            return _cleared(LOOKUP_SLOTS)
-        if ticket is None:
-            dispatcher.utter_message(response="utter_ticket_not_found")
-        else:
-            dispatcher.utter_message(
-                response=STATUS_RESPONSES[ticket.status],
-                ticket_id=ticket.public_id,
-                opened=ticket.created_at.strftime("%d %b %Y"),
-                contact=masked_address(ticket.contact_email),
-                reference=ticket.helpdesk_reference or "",
-            )
-        return _cleared(LOOKUP_SLOTS)
+        return cleared(FORM_SLOTS)
