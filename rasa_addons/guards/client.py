@@ -21,7 +21,7 @@ from sanic.request import Request
 from bot.settings import GuardSettings, Settings
 
 CLIENT_ADDRESS: ContextVar[str | None] = ContextVar("client_address", default=None)
-SECRET_FILE = "client-key.secret"
+KEY_FILE = "client-key.secret"  # in RECOVERY_BOT_VAR_DIR
 
 
 def address_of(request: Request, settings: GuardSettings) -> str:
@@ -40,10 +40,10 @@ def _key_secret() -> bytes:
     configured = GuardSettings.from_env().client_key_secret
     if configured:
         return configured.encode()
-    path = Settings.from_env().var_dir / SECRET_FILE
+    path = Settings.from_env().var_dir / KEY_FILE
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        draft = path.with_name(f"{SECRET_FILE}.{os.getpid()}")
+        draft = path.with_name(f"{KEY_FILE}.{os.getpid()}")
         draft.write_text(secrets.token_hex(32), encoding="ascii")
         draft.chmod(0o600)
         try:
