@@ -25,14 +25,26 @@ NOW = datetime.now(timezone.utc)
 MakeRequest = Callable[..., TicketRequest]
 
 
+@pytest.fixture(scope="session")
+def postgres_tracker_url(new_postgres_database: Callable[[str], str]) -> str:
+    return new_postgres_database("tracker_privacy")
+
+
 @pytest.fixture
-def stores(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    """The ticket database and a Rasa tracker store in it; the CLI pointed at both."""
+def stores(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[dict[str, Any]]:
+    """The ticket database and a Rasa tracker store of the same kind beside it; the CLI on both."""
+    tracker_url = (
+        f"sqlite:///{tmp_path / 'tracker.db'}"
+        if db_url.startswith("sqlite")
+        else request.getfixturevalue("postgres_tracker_url")
+    )
     monkeypatch.setenv("TICKETS_DB_URL", db_url)
-    monkeypatch.setenv("TRACKER_DB_URL", db_url)
+    monkeypatch.setenv("TRACKER_DB_URL", tracker_url)
     monkeypatch.setenv("AUDIT_LOG", str(tmp_path / "audit.log"))
-    tracker_store = SQLTrackerStore(Domain.empty(), host=db_url)
-    conversations = Conversations(db_url)
+    tracker_store = SQLTrackerStore(Domain.empty(), host=tracker_url)
+    conversations = Conversations(tracker_url)
     used: list[str] = []
 
     def converse(said: str, when: datetime) -> str:
