@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -22,6 +22,7 @@ from sanic.response import HTTPResponse
 from bot.rendering.transcript import came_through, transcript
 from bot.settings import PROJECT_ROOT
 from rasa_addons.channels.socketio import SESSION_ID
+from rasa_addons.guards.channel import GuardedChannel
 
 WEB_DIR = PROJECT_ROOT / "web"
 BUNDLE = WEB_DIR / "build" / "widget.js"
@@ -29,12 +30,12 @@ DEMO_PAGE = WEB_DIR / "demo" / "index.html"
 WIDGET_CHANNEL = "socketio"  # the Rasa channel the widget's messages arrive through
 
 
-class WebChatWidget(InputChannel):
+class WebChatWidget(GuardedChannel):
     @classmethod
     def name(cls) -> str:
         return "widget"
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+    def guarded_blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         widget = Blueprint("web_chat_widget", __name__)
 
         @widget.route("/", methods=["GET"])
