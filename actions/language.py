@@ -7,13 +7,13 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.language import other_language_reply, warm_up
+from bot.language import LANGUAGE_KEY, reply_in
 
 ASK_FOR_A_PERSON = "/request_human"  # the payload of utter_fallback's "Talk to a person" button
 
 
 class ActionNotUnderstood(Action):
-    """utter_fallback, unless the message is in another language: then bot/language.yml's reply."""
+    """utter_fallback; for a message in another language (the NLU's `language`), its reply."""
 
     def name(self) -> str:
         return "action_not_understood"
@@ -21,7 +21,7 @@ class ActionNotUnderstood(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        reply = other_language_reply(str(tracker.latest_message.get("text") or ""))
+        reply = reply_in(tracker.latest_message.get(LANGUAGE_KEY))
         if reply is None:
             dispatcher.utter_message(response="utter_fallback")
         else:
@@ -29,6 +29,3 @@ class ActionNotUnderstood(Action):
                 text=reply.text, buttons=[{"title": reply.person, "payload": ASK_FOR_A_PERSON}]
             )
         return []
-
-
-warm_up()  # the models load while the action server starts, not during someone's first message

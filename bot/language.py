@@ -1,13 +1,15 @@
-"""Which language a message the bot did not understand is written in, and what to answer then.
+"""Which language a message is written in when it is not English, and what to answer then.
 
-The bot reads English only. When it does not understand a message, `other_language_reply(text)`
-tells whether the message is confidently in one of a few other languages and, if so, gives
-the reply in that language (bot/language.yml): the bot answers in English for now, and a
-person from the support team can take over. Detection is lingua's, restricted to English and
-the languages that have a reply, which keeps its memory small (about 190 MB instead of 1 GB
-for all 75; the low-accuracy mode needs 30 MB but read short English messages such as "my
-authenticator app is gone" as Italian). Loading the models takes seconds: `warm_up()` does it
-in the background when the action server starts, so the first answer does not wait.
+The bot reads English only. `detect_language(text)` tells whether a message is confidently in
+one of a few other languages (the NLU component rasa_addons/nlu/other_language.py then marks it
+not understood), and `replies()` holds the reply in each (bot/language.yml): the bot answers
+in English for now, and a person from the support team can take over.
+
+Detection is lingua's, restricted to English and the languages that have a reply, which keeps
+its memory small (about 190 MB instead of 1 GB for all 75; the low-accuracy mode needs 30 MB
+but read short English messages such as "my authenticator app is gone" as Italian). Loading
+the models takes seconds: `warm_up()` does it when the Rasa server loads its model, so that
+no person's message waits for it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import yaml
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
 REPLIES_FILE = Path(__file__).with_name("language.yml")
+LANGUAGE_KEY = "language"  # where the NLU puts a message's language in its parse data
 LANGUAGES = {
     "fr": Language.FRENCH,
     "es": Language.SPANISH,
@@ -41,7 +44,7 @@ class LanguageReply:
     person: str  # the title of the button that asks for a person from the support team
 
 
-_loading = threading.Lock()
+_loading = threading.Lock()  # Rasa may parse messages in threads: one copy of the models
 
 
 @lru_cache(maxsize=1)
@@ -49,18 +52,19 @@ def _build_detector() -> LanguageDetector:
     return (
         LanguageDetectorBuilder.from_languages(Language.ENGLISH, *LANGUAGES.values())
         .with_minimum_relative_distance(MIN_DISTANCE)
+        .with_preloaded_language_models()
         .build()
     )
 
 
 def _detector() -> LanguageDetector:
-    with _loading:  # one copy of the models, even when the warm-up is still loading them
+    with _loading:
         return _build_detector()
 
 
 def warm_up() -> None:
-    """Loads the language models in a background thread."""
-    threading.Thread(target=lambda: _detector().detect_language_of("warm up"), daemon=True).start()
+    """Loads the language models now (a few seconds) rather than on the first message."""
+    _detector()
 
 
 @lru_cache(maxsize=1)
@@ -79,7 +83,6 @@ def detect_language(text: str) -> str | None:
     return "en" if found == Language.ENGLISH else next(c for c, lang in LANGUAGES.items() if lang == found)
 
 
-def other_language_reply(text: str) -> LanguageReply | None:
-    """The reply for a message in a supported language other than English, else None."""
-    language = detect_language(text)
-    return replies().get(language) if language else None
+def reply_in(language: object) -> LanguageReply | None:
+    """The reply for a message in `language` (an ISO 639-1 code), None for English or unknown."""
+    return replies().get(language) if isinstance(language, str) else None

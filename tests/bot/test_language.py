@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from bot.language import LANGUAGES, detect_language, other_language_reply, replies
+from bot.language import LANGUAGES, detect_language, replies, reply_in
 from bot.settings import PROJECT_ROOT
 
 # Written for this test (not taken from any data set): what a locked-out person might type.
@@ -22,7 +22,7 @@ WRITTEN = {
 @pytest.mark.parametrize("language", sorted(WRITTEN))
 def test_each_language_is_detected_and_answered_in_it_with_a_person_offered(language: str) -> None:
     assert detect_language(WRITTEN[language]) == language
-    reply = other_language_reply(WRITTEN[language])
+    reply = reply_in(detect_language(WRITTEN[language]))
     assert reply is not None and reply.language == language
     assert reply.text and reply.person
 
@@ -37,8 +37,9 @@ def test_english_messages_never_get_another_languages_reply() -> None:
     messages = [entry["text"] for entry in held_out["messages"]]
     assert len(messages) > 100
     messages += ["my authenticator app is gone", "Authenticator app reset", "ok thanks", "yes", "blorp fizz"]
-    misread = {text: other_language_reply(text).language for text in messages if other_language_reply(text)}
+    misread = {text: detect_language(text) for text in messages if detect_language(text) not in (None, "en")}
     assert misread == {}
+    assert reply_in("en") is None and reply_in(None) is None
 
 
 def test_a_word_or_two_is_too_short_to_tell() -> None:

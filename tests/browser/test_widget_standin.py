@@ -86,6 +86,7 @@ def test_1_a_message_sent_offline_waits_visibly_and_goes_when_the_connection_is_
     sent = widget.entry("hello while offline")
     expect(sent).to_contain_text("Waiting for the connection")
     expect(widget.typing).to_be_hidden()  # nobody is typing an answer to a message not sent
+    assert axe_violations(page) == []
 
     down_then_up.start()
     widget.button("Try again now").click()  # no need to wait for the next automatic attempt

@@ -162,7 +162,7 @@ export function buildUi(host, { title, maxChars, onSend, onRetry, onReconnect, o
     let badge = entry.meta.querySelector(".state");
     if (!badge) {
       badge = element("span", { class: "state" });
-      entry.meta.append(" ", badge);
+      entry.meta.append(element("span", { "aria-hidden": "true" }, " · "), badge);
     }
     badge.className = `state ${state}`;
     badge.textContent = STATES[state];
