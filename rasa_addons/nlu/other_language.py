@@ -14,10 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
@@ -30,25 +28,13 @@ NOT_UNDERSTOOD = "nlu_fallback"
 class OtherLanguage(GraphComponent):
     """Marks a message in another language as not understood, with its language."""
 
+    # Nothing to configure or store: Rasa's constructor arguments are not needed.
     @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> OtherLanguage:
+    def create(cls, *_: Any, **__: Any) -> OtherLanguage:
         return cls()
 
     @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> OtherLanguage:
+    def load(cls, *_: Any, **__: Any) -> OtherLanguage:
         warm_up()  # a server loading its model: the language models load now, not in a message
         return cls()
 

@@ -29,13 +29,20 @@ def demo_url(stack: Stack) -> str:
     return f"{stack.url()}/webhooks/widget/demo"
 
 
+def chat(page: Page, stack: Stack, first: str | None) -> Widget:
+    """The widget on the demo page, open, after the person said `first`."""
+    page.goto(demo_url(stack))
+    widget = Widget(page)
+    widget.open()
+    if first:
+        widget.say(first)
+    return widget
+
+
 def test_a_conversation_reaches_numbered_steps_with_safe_links(
     page: Page, bot_stack: Stack, artifacts: Path
 ) -> None:
-    page.goto(demo_url(bot_stack))
-    widget = Widget(page)
-    widget.open()
-    widget.say(OUTLOOK_NEW_PHONE)
+    widget = chat(page, bot_stack, OUTLOOK_NEW_PHONE)
     expect(widget.person_says("I changed my phone")).to_be_visible()
     expect(widget.bot_says("another way")).to_be_visible()
     widget.choose("Yes, I have another way")
@@ -60,10 +67,7 @@ def test_a_conversation_reaches_numbered_steps_with_safe_links(
 
 
 def test_3_a_reload_keeps_the_conversation(page: Page, bot_stack: Stack) -> None:
-    page.goto(demo_url(bot_stack))
-    widget = Widget(page)
-    widget.open()
-    widget.say(OUTLOOK_NEW_PHONE)
+    widget = chat(page, bot_stack, OUTLOOK_NEW_PHONE)
     expect(widget.replies).to_have_count(2)
     sender = widget.session_id()
 
@@ -85,10 +89,7 @@ def test_sender_ids_are_random_and_weak_ones_are_replaced(browser: Browser, bot_
         if stored:
             context.add_init_script(f"localStorage.setItem('{SESSION_KEY}', '{stored}')")
         page = context.new_page()
-        page.goto(demo_url(bot_stack))
-        widget = Widget(page)
-        widget.open()
-        widget.say("hello")
+        widget = chat(page, bot_stack, "hello")
         expect(widget.log.locator(".msg.bot")).to_have_count(1)
         ids.append(widget.session_id())
         context.close()
@@ -101,10 +102,7 @@ def test_phone_width_fills_the_screen_without_sideways_scrolling(
 ) -> None:
     context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
     page = context.new_page()
-    page.goto(demo_url(bot_stack))
-    widget = Widget(page)
-    widget.open()
-    widget.say(OUTLOOK_NEW_PHONE)
+    widget = chat(page, bot_stack, OUTLOOK_NEW_PHONE)
     widget.choose("Yes, I have another way")
     expect(widget.bot_says(NEW_PHONE.title)).to_be_visible()
 
@@ -168,10 +166,7 @@ def settled(stack: Stack, sender: str, messages: int) -> dict:  # type: ignore[t
 
 
 def test_a_ticket_opened_from_the_widget(page: Page, bot_stack: Stack) -> None:
-    page.goto(demo_url(bot_stack))
-    widget = Widget(page)
-    widget.open()
-    widget.say("I'd like to talk to a person, please")
+    widget = chat(page, bot_stack, "I'd like to talk to a person, please")
     messages = 1
     state = settled(bot_stack, widget.session_id(), messages)
     while not state["slots"].get("ticket_id") and messages < 5:
@@ -187,9 +182,7 @@ def test_a_ticket_opened_from_the_widget(page: Page, bot_stack: Stack) -> None:
 
 def test_2_the_counter_shows_the_limit_the_server_reads(page: Page, bot_stack: Stack) -> None:
     limit = GuardSettings.from_env().message_max_chars
-    page.goto(demo_url(bot_stack))
-    widget = Widget(page)
-    widget.open()
+    widget = chat(page, bot_stack, None)
     expect(widget.counter).to_have_text(f"0 / {limit}")
     widget.input.fill("a" * (limit + 3))
     expect(widget.counter).to_have_text(f"{limit + 3} / {limit}: 3 too many")
@@ -207,8 +200,7 @@ def test_3_another_tab_continues_the_conversation(browser: Browser, bot_stack: S
 
     second = context.new_page()  # a new tab on the same site
     second.goto(demo_url(bot_stack))
-    other = Widget(second)
-    other.open() if other.launcher.is_visible() else None
+    other = Widget(second)  # open already: it was open in the first tab
     expect(other.person_says("I changed my phone")).to_be_visible()
     expect(other.entry("I changed my phone").locator(".who")).to_have_text("You")
     expect(other.replies).to_have_text(["Yes, I have another way", "No, I'm completely locked out"])
@@ -218,10 +210,7 @@ def test_3_another_tab_continues_the_conversation(browser: Browser, bot_stack: S
 
 
 def test_8_start_over_begins_a_new_rasa_conversation(page: Page, bot_stack: Stack) -> None:
-    page.goto(demo_url(bot_stack))
-    widget = Widget(page)
-    widget.open()
-    widget.say(OUTLOOK_NEW_PHONE)
+    widget = chat(page, bot_stack, OUTLOOK_NEW_PHONE)
     expect(widget.replies).to_have_count(2)
     old = widget.session_id()
     settled(bot_stack, old, messages=1)
@@ -244,10 +233,8 @@ def test_8_start_over_begins_a_new_rasa_conversation(page: Page, bot_stack: Stac
 
 def test_9_a_french_message_is_answered_in_french_with_a_person_offered(page: Page, bot_stack: Stack) -> None:
     french = replies()["fr"]
-    page.goto(demo_url(bot_stack))
-    widget = Widget(page)
-    widget.open()
-    widget.say("Bonjour, je n'arrive plus à me connecter, on me demande un code que je ne reçois plus")
+    # Words the English pipeline knows ("code") and a recovery it could guess: still French.
+    widget = chat(page, bot_stack, "Bonjour, je n'arrive plus à me connecter, on me demande un code")
     expect(widget.bot_says(french.text)).to_be_visible()
     expect(widget.replies).to_have_text([french.person])
     widget.choose(french.person)

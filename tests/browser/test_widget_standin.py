@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from a11y import axe_violations, focus_ring
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from widget_page import SESSION_KEY, Widget
 from widget_standin import StandInBot
 
@@ -20,6 +21,32 @@ HOSTILE = (
     '<img src="x" onerror="window.__pwned = \'img\'"> and '
     "[a link](javascript:window.__pwned='link') and **bold**"
 )
+
+
+@pytest.fixture
+def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
+    """Pages in browser contexts of their own options (viewport, colour scheme, ...)."""
+    contexts: list[BrowserContext] = []
+
+    def make(**options: Any) -> Page:
+        contexts.append(browser.new_context(**options))
+        return contexts[-1].new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def chat(page: Page, bot: StandInBot, first: str | None = "help") -> Widget:
+    """The widget on the stand-in's page, open, after the person said `first`."""
+    page.goto(bot.url)
+    widget = Widget(page)
+    widget.open()
+    if first:
+        widget.say(first)
+    return widget
+
+
 YES_NO = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
 CLOCK = re.compile(r"\d{1,2}:\d{2}")
 
@@ -33,9 +60,7 @@ def test_hostile_markup_is_shown_as_text_and_never_runs(page: Page, stand_in_bot
     ]
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.goto(stand_in_bot.url)
-    widget = Widget(page)
-    widget.open()
+    widget = chat(page, stand_in_bot, None)
     widget.say("<img src=x onerror=\"window.__pwned='mine'\"> hello")
 
     expect(widget.person_says("hello")).to_have_text("<img src=x onerror=\"window.__pwned='mine'\"> hello")
@@ -133,10 +158,7 @@ def test_1_the_typing_line_shows_until_the_answer_and_its_announcement_lasts(
     page: Page, stand_in_bot: StandInBot
 ) -> None:
     stand_in_bot.held.clear()
-    page.goto(stand_in_bot.url)
-    widget = Widget(page)
-    widget.open()
-    widget.say("hello")
+    widget = chat(page, stand_in_bot, "hello")
     expect(widget.typing).to_be_visible()
     expect(widget.announcer).to_have_text("The assistant is typing…")
     stand_in_bot.held.set()
@@ -156,9 +178,7 @@ def test_2_the_counter_shows_the_servers_limit_and_a_long_message_is_never_cut(
     page: Page, stand_in_bot: StandInBot
 ) -> None:
     stand_in_bot.max_chars = 40
-    page.goto(stand_in_bot.url)
-    widget = Widget(page)
-    widget.open()
+    widget = chat(page, stand_in_bot, None)
     expect(widget.counter).to_have_text("0 / 40")
     too_long = "My new phone never gets the sign-in codes at all"  # 48 characters
     widget.input.fill(too_long)
@@ -179,9 +199,7 @@ def test_2_the_counter_shows_the_servers_limit_and_a_long_message_is_never_cut(
 def test_2_shift_enter_adds_a_line_and_enter_sends_them_together(
     page: Page, stand_in_bot: StandInBot
 ) -> None:
-    page.goto(stand_in_bot.url)
-    widget = Widget(page)
-    widget.open()
+    widget = chat(page, stand_in_bot, None)
     widget.input.type("Phone lost.")
     widget.input.press("Shift+Enter")
     widget.input.type("Number changed.")
@@ -205,10 +223,7 @@ def test_3_an_expired_conversation_is_not_continued(browser: Browser, stand_in_b
     stale = json.dumps({"id": old, "open": True, "expires": 1})  # expired long ago
     context.add_init_script(f"localStorage.setItem('{SESSION_KEY}', {json.dumps(stale)})")
     page = context.new_page()
-    page.goto(stand_in_bot.url)
-    widget = Widget(page)
-    widget.open()
-    widget.say("hello")
+    widget = chat(page, stand_in_bot, "hello")
     expect(widget.bot_says("You said: hello")).to_be_visible()
     assert widget.session_id() != old
     assert old not in stand_in_bot.sessions
@@ -221,10 +236,7 @@ def test_3_the_conversation_downloads_as_text_with_who_said_what(
     stand_in_bot.answer = lambda text: [
         {"text": "Use **Sign in another way**. See [help](https://support.microsoft.com/x)."}
     ]
-    page.goto(stand_in_bot.url)
-    widget = Widget(page)
-    widget.open()
-    widget.say("I lost my phone")
+    widget = chat(page, stand_in_bot, "I lost my phone")
     expect(widget.bot_says("Sign in another way")).to_be_visible()
     with page.expect_download() as download:
         widget.button("Download conversation").click()
@@ -243,16 +255,14 @@ def test_3_the_conversation_downloads_as_text_with_who_said_what(
 TICKET = "RB-7K3P9Q"
 
 
-def test_3_a_ticket_number_never_breaks_across_lines(browser: Browser, stand_in_bot: StandInBot) -> None:
+def test_3_a_ticket_number_never_breaks_across_lines(
+    new_page: Callable[..., Page], stand_in_bot: StandInBot
+) -> None:
     stand_in_bot.answer = lambda text: [
         {"text": f"I've opened support ticket **{TICKET}**. Our team will email you quoting {TICKET}."}
     ]
-    context = browser.new_context(viewport={"width": 320, "height": 640}, is_mobile=True)
-    page = context.new_page()
-    page.goto(stand_in_bot.url)
-    widget = Widget(page)
-    widget.open()
-    widget.say("open a ticket")
+    page = new_page(viewport={"width": 320, "height": 640}, is_mobile=True)
+    widget = chat(page, stand_in_bot, "open a ticket")
     ids = widget.bot_says("support ticket").locator(".ticket-id")
     expect(ids).to_have_count(2)
     wrapped = []
@@ -263,7 +273,6 @@ def test_3_a_ticket_number_never_breaks_across_lines(browser: Browser, stand_in_
             wrapped.append(width)
     assert wrapped == [], f"the ticket number broke across lines at widths {wrapped}"
     expect(ids.first).to_have_text(TICKET)
-    context.close()
 
 
 # --- 4. Screen readers ------------------------------------------------------------------------
@@ -273,10 +282,7 @@ def test_4_messages_say_who_and_when_and_reply_buttons_are_outside_the_log(
     page: Page, stand_in_bot: StandInBot
 ) -> None:
     stand_in_bot.answer = lambda text: [{"text": "Can you sign in another way?", "quick_replies": YES_NO}]
-    page.goto(stand_in_bot.url)
-    widget = Widget(page)
-    widget.open()
-    widget.say("help")
+    widget = chat(page, stand_in_bot, "help")
     mine = widget.entry("help")
     theirs = widget.entry("another way", who="bot")
     expect(mine.locator(".who")).to_have_text("You")
@@ -317,9 +323,7 @@ def test_4_a_reload_shows_the_conversation_without_reading_it_out_again(
         {"sender": "bot", "text": "Can you sign in another way?", "buttons": YES_NO, "time": 1764750001},
     ]
     page.add_init_script(RECORD_LIVE_STATE)
-    page.goto(stand_in_bot.url)
-    widget = Widget(page)
-    widget.open()
+    widget = chat(page, stand_in_bot, None)
     expect(widget.bot_says("another way")).to_be_visible()
     expect(widget.replies).to_have_text(["Yes", "No"])
     expect(widget.log).to_have_attribute("aria-live", "polite")
@@ -363,11 +367,10 @@ def test_5_tab_goes_from_the_message_box_to_send_then_the_replies_in_order(
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_5_the_focus_ring_has_3_to_1_contrast_with_what_is_behind_it(
-    browser: Browser, stand_in_bot: StandInBot, scheme: str
+    new_page: Callable[..., Page], stand_in_bot: StandInBot, scheme: str
 ) -> None:
     stand_in_bot.answer = lambda text: [{"text": "Which one?", "quick_replies": YES_NO}]
-    context = browser.new_context(color_scheme=scheme)  # type: ignore[arg-type]
-    page = context.new_page()
+    page = new_page(color_scheme=scheme)
     page.goto(stand_in_bot.url)
     widget = Widget(page)
     rings = {"launcher": focus_ring(page, widget.launcher)}
@@ -379,22 +382,17 @@ def test_5_the_focus_ring_has_3_to_1_contrast_with_what_is_behind_it(
     rings["message box"] = focus_ring(page, widget.input)
     weak = {name: ring for name, ring in rings.items() if ring["ratio"] < 3 or ring["width"] < 2}
     assert weak == {}, weak
-    context.close()
 
 
 # --- 6. Forced colours and dark mode ----------------------------------------------------------
 
 
 def test_6_forced_colours_keep_every_bubble_and_button_visible(
-    browser: Browser, stand_in_bot: StandInBot, artifacts: Path
+    new_page: Callable[..., Page], stand_in_bot: StandInBot, artifacts: Path
 ) -> None:
     stand_in_bot.answer = lambda text: [{"text": "Can you sign in another way?", "quick_replies": YES_NO}]
-    context = browser.new_context(forced_colors="active", viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.goto(stand_in_bot.url)
-    widget = Widget(page)
-    widget.open()
-    widget.say("help")
+    page = new_page(forced_colors="active", viewport={"width": 1280, "height": 800})
+    widget = chat(page, stand_in_bot, "help")
     expect(widget.replies).to_have_count(2)
     shapes = [
         widget.person_says("help"),
@@ -408,11 +406,10 @@ def test_6_forced_colours_keep_every_bubble_and_button_visible(
         )
         assert float(edge[0].removesuffix("px")) >= 1 and edge[1] == "solid", (shape, edge)
     page.screenshot(path=artifacts / "widget-forced-colours.png")
-    context.close()
 
 
 def test_6_dark_mode_is_dark_and_passes_axe(
-    browser: Browser, stand_in_bot: StandInBot, artifacts: Path
+    new_page: Callable[..., Page], stand_in_bot: StandInBot, artifacts: Path
 ) -> None:
     stand_in_bot.answer = lambda text: [
         {
@@ -420,19 +417,14 @@ def test_6_dark_mode_is_dark_and_passes_axe(
             "quick_replies": YES_NO,
         }
     ]
-    context = browser.new_context(color_scheme="dark", viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.goto(stand_in_bot.url)
-    widget = Widget(page)
-    widget.open()
-    widget.say("help")
+    page = new_page(color_scheme="dark", viewport={"width": 1280, "height": 800})
+    widget = chat(page, stand_in_bot, "help")
     expect(widget.replies).to_have_count(2)
     panel = page.get_by_role("region", name="Help with sign-in")
     background = panel.evaluate("n => getComputedStyle(n).backgroundColor")
     assert background == "rgb(28, 29, 32)", background
     assert axe_violations(page) == []
     page.screenshot(path=artifacts / "widget-dark.png")
-    context.close()
 
 
 # --- 7. Long answers --------------------------------------------------------------------------
@@ -449,10 +441,7 @@ def test_7_a_long_answer_shows_its_start_the_next_step_and_a_cue_for_the_rest(
     page: Page, stand_in_bot: StandInBot, artifacts: Path
 ) -> None:
     stand_in_bot.answer = lambda text: LONG_ANSWER
-    page.goto(stand_in_bot.url)
-    widget = Widget(page)
-    widget.open()
-    widget.say("my phone is gone")
+    widget = chat(page, stand_in_bot, "my phone is gone")
     expect(widget.bot_says("Did it work?")).to_be_attached()
     first = widget.bot_says("Step one.")
     log_box, first_box = widget.log.bounding_box(), first.bounding_box()
@@ -475,10 +464,7 @@ def test_7_a_long_answer_shows_its_start_the_next_step_and_a_cue_for_the_rest(
 def test_8_start_over_asks_then_clears_the_screen_and_continues_in_a_new_conversation(
     page: Page, stand_in_bot: StandInBot
 ) -> None:
-    page.goto(stand_in_bot.url)
-    widget = Widget(page)
-    widget.open()
-    widget.say("first conversation")
+    widget = chat(page, stand_in_bot, "first conversation")
     expect(widget.bot_says("You said: first conversation")).to_be_visible()
     old = widget.session_id()
 
@@ -498,8 +484,8 @@ def test_8_start_over_asks_then_clears_the_screen_and_continues_in_a_new_convers
 
     widget.say("second conversation")
     expect(widget.bot_says("You said: second conversation")).to_be_visible()
-    page.reload()  # the server's history is the new conversation's (none here): nothing old comes back
-    widget.open() if widget.launcher.is_visible() else None
+    page.reload()
+    expect(widget.input).to_be_visible()  # still open
     assert widget.session_id() == new
 
 
@@ -530,11 +516,10 @@ def test_8_typing_slash_restart_clears_the_screen_too_and_other_tabs_follow(
 
 @pytest.mark.parametrize("size", [(1280, 800), (360, 740)], ids=["desktop", "phone"])
 def test_axe_finds_no_wcag_22_aa_violation_with_every_state_on_screen(
-    browser: Browser, stand_in_bot: StandInBot, size: tuple[int, int]
+    new_page: Callable[..., Page], stand_in_bot: StandInBot, size: tuple[int, int]
 ) -> None:
     stand_in_bot.answer = lambda text: LONG_ANSWER
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
-    page = context.new_page()
+    page = new_page(viewport={"width": size[0], "height": size[1]})
     page.goto(stand_in_bot.url)
     widget = Widget(page)
     assert axe_violations(page) == []  # the launcher alone
@@ -546,4 +531,3 @@ def test_axe_finds_no_wcag_22_aa_violation_with_every_state_on_screen(
     expect(widget.new_messages_cue).to_be_visible()
     widget.button("Start over").click()  # the question bar
     assert axe_violations(page) == []
-    context.close()

@@ -65,9 +65,6 @@ export function connect({ serverUrl, sessionId, onSessionId, onReady, onBotMessa
   socket.on("disconnect", goOffline);
 
   return {
-    get ready() {
-      return ready;
-    },
     /** Sends `text` now, or queues it until the connection is back; `onState` follows it. */
     send(text, onState) {
       const item = { text, onState };
