@@ -21,6 +21,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
+from rasa_addons.channels.reach import serve_socketio
 from rasa_addons.guards.client import CLIENT_ADDRESS, address_of
 
 logger = logging.getLogger(__name__)
@@ -57,4 +58,5 @@ class PersistentSocketIOInput(SocketIOInput):
             await handle_utterance(sid, data)
 
         sio.on(self.user_message_evt, user_uttered, namespace=self.namespace)
+        serve_socketio(sio, self.bot_message_evt, self.namespace)  # agent replies (docs/handoff.md)
         return blueprint
