@@ -62,6 +62,8 @@ class ActionOfferHandoff(Action):
         note = context_note(list(tracker.events), _slots(tracker), _channel(tracker), live, hours)
         try:
             desk.comments.add_for(ticket_id, f"context:{ticket_id}", note)
+            for reminder in desk.reminders.pending_for(tracker.sender_id):
+                _note_reminder(ticket_id, reminder.due_at.date().isoformat(), reminder.kind, reminder.channel)
         except SQLAlchemyError:
             logger.exception("could not queue the handoff note of %s", ticket_id)
         wait = {"minutes": desk.settings.live_wait_minutes, "hours": desk.settings.ticket_wait_hours}
@@ -143,6 +145,12 @@ def _moment(tracker: Tracker) -> str:
     return "steps"
 
 
+def _note_reminder(ticket_id: str, date: str, kind: str, channel: str) -> None:
+    """The ticket says when the person will be reminded (once per kind)."""
+    note = replies()["reminder_note"].format(date=date, kind=kind, channel=channel)
+    handoffs().comments.add_for(ticket_id, f"reminder:{ticket_id}:{kind}", note)
+
+
 class ActionRecordFeedback(Action):
     """Stores the one-tap answer; after steps on a long wait, also sets the follow-up reminder."""
 
@@ -191,10 +199,7 @@ class ActionRecordFeedback(Action):
                 ticket_public_id=ticket_id,
             )
             if ticket_id:
-                note = replies()["reminder_note"].format(
-                    date=reminder.due_at.date().isoformat(), kind=wait.kind, channel=_channel(tracker)
-                )
-                desk.comments.add_for(ticket_id, f"reminder:{ticket_id}:{wait.kind}", note)
+                _note_reminder(ticket_id, reminder.due_at.date().isoformat(), wait.kind, _channel(tracker))
         except SQLAlchemyError:
             logger.exception("could not set a reminder")
             return

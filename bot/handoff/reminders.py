@@ -120,6 +120,14 @@ class ReminderStore:
             claimed_until=self.clock() + RETRY_AFTER,
         )
 
+    def pending_for(self, sender_id: str) -> list[Reminder]:
+        with self.db.session() as session:
+            return list(
+                session.scalars(
+                    select(Reminder).where(reminders.c.sender_id == sender_id, reminders.c.state == PENDING)
+                )
+            )
+
     def all(self) -> list[Reminder]:
         with self.db.session() as session:
             return list(session.scalars(select(Reminder).order_by(reminders.c.id)))

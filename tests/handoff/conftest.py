@@ -10,10 +10,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "channels"))  # the Slack/Teams stand-ins
 
-from channel_standins import APP_ID, SIGNING_SECRET, SUPPORT_CHANNEL, TENANT_ID, Cloud  # noqa: E402
-from helpdesk_standins import Helpdesk  # noqa: E402
+from channel_standins import APP_ID, SIGNING_SECRET, SUPPORT_CHANNEL, TENANT_ID, Cloud
+from helpdesk_standins import Helpdesk
 
-from tools.stack import ONE_ADDRESS_LOAD_ENV, Stack, isolated_settings  # noqa: E402
+from tools.stack import ONE_ADDRESS_LOAD_ENV, Stack, isolated_settings
 
 FAST_HANDOFF_ENV = {
     "SUPPORT_HOURS": "always",
@@ -25,9 +25,13 @@ FAST_HANDOFF_ENV = {
 
 @pytest.fixture(scope="session")
 def handoff_cloud() -> Iterator[Cloud]:
+    """The Slack/Teams stand-in; this process talks to it too (the relay run by the tests)."""
     stand_in = Cloud()
     stand_in.server.start()
-    yield stand_in
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in channel_env(stand_in).items():
+            patch.setenv(name, value)
+        yield stand_in
     stand_in.server.stop()
 
 

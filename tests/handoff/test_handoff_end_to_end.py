@@ -10,23 +10,27 @@ a duplicate webhook adds nothing; the agent hands back with #bot; the bot resume
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import threading
 import time
 import uuid
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 import requests
 import socketio
 from channel_standins import APP_ID, BOT_USER, Cloud, bot_framework_token, slack_signature
-from helpdesk_standins import Helpdesk
+from helpdesk_standins import Helpdesk, StandInTicket
 
 from bot.handoff import Handoffs
 from bot.settings import HandoffSettings
 from bot.tickets.db import Database
+from bot.tickets.forwarding import RetryPolicy
+from rasa_addons.handoff_relay import Relay
 from tools.stack import Stack
 
 pytestmark = pytest.mark.servers
@@ -190,39 +194,52 @@ def handoffs_of(stack: Stack) -> Handoffs:
     return Handoffs(Database(stack.settings.tickets_db_url), HandoffSettings.from_env())
 
 
+def handed_to_agent(person: Person, helpdesk: Helpdesk) -> tuple[StandInTicket, int]:
+    """The person asks for a person and takes the live chat; the ticket, and what they have seen."""
+    person.say("I need to talk to a person")
+    person.wait_for_text("email address")
+    person.say("jane.doe@example.com")
+    person.wait_for_text("what happened")
+    person.say("My work account wants the Authenticator code and my old phone is gone")
+    seen = person.wait_for_text("support team is online")
+    ticket = helpdesk.wait_for_ticket()
+    context = helpdesk.wait_for_note(ticket, "Handoff from the MFA recovery bot")
+    assert f"{person.channel} channel" in context and "Person: My work account wants" in context
+    person.say("/handoff_live")
+    seen = person.wait_for_text("asked our support team to join", after=seen)
+    helpdesk.wait_for_note(ticket, "waiting in the chat now")
+    return ticket, seen
+
+
+def relay_at(stack: Stack, moment: datetime) -> None:
+    """One round of the relay loop in this process, its clock at `moment` (a restart, then a jump)."""
+    desk = Handoffs(Database(stack.settings.tickets_db_url), HandoffSettings.from_env(), lambda: moment)
+    asyncio.run(Relay(desk, None, RetryPolicy(15, 600)).run_once())
+
+
 @pytest.mark.parametrize("channel", ["slack", "botframework", "socketio"])
 def test_handed_to_an_agent_and_back(
     channel: str, handoff_stack: Stack, handoff_cloud: Cloud, helpdesk: Helpdesk
 ) -> None:
     person = person_in(channel, handoff_stack, handoff_cloud)
     try:
-        person.say("I need to talk to a person")
-        person.wait_for_text("email address")
-        person.say("jane.doe@example.com")
-        person.wait_for_text("what happened")
-        person.say("My work account wants the Authenticator code and my old phone is gone")
-        seen = person.wait_for_text("Chat with a person" if channel != "slack" else "support team is online")
-        ticket = helpdesk.wait_for_ticket()
-        context = helpdesk.wait_for_note(ticket, "Handoff from the MFA recovery bot")
-        assert f"{channel} channel" in context and "Person: My work account wants" in context
-
-        person.say("/handoff_live")
-        seen = person.wait_for_text("asked our support team to join", after=seen)
-        helpdesk.wait_for_note(ticket, "waiting in the chat now")
-
+        ticket, seen = handed_to_agent(person, helpdesk)
         started = time.monotonic()
         webhook = helpdesk.reply(ticket, "Hi, I'm Sam from support. Which phone do you have now?")
         seen = person.wait_for_text("Sam (support team): Hi, I'm Sam", after=seen)
         agent_to_person = time.monotonic() - started
-        assert webhook.send().json()["duplicate"] == 1  # Zendesk/Jira/ServiceNow retried it
+        assert webhook.send().json()["duplicate"] == 1  # the helpdesk delivered it again
 
         started = time.monotonic()
         person.say("An iPhone, the old Android is gone")
         helpdesk.wait_for_note(ticket, "The person wrote in the chat: An iPhone, the old Android is gone")
         person_to_agent = time.monotonic() - started
-        print(
-            f"\n{helpdesk.kind}/{channel}: agent->person {agent_to_person:.2f}s, person->ticket {person_to_agent:.2f}s"
-        )
+        timing = f"agent->person {agent_to_person:.2f}s, person->ticket {person_to_agent:.2f}s"
+        print(f"\n{helpdesk.kind}/{channel}: {timing}")
+
+        if channel != "socketio":  # the widget's socket lives in the Rasa server, not in this process
+            relay_at(handoff_stack, datetime.now(timezone.utc) + timedelta(minutes=11))
+            seen = person.wait_for_text("hasn't written for 10 minutes", after=seen)
 
         helpdesk.reply(ticket, "I've reset your methods; sign in again and set up the app. #bot")
         seen = person.wait_for_text("sign in again and set up the app", after=seen)
@@ -241,6 +258,53 @@ def test_handed_to_an_agent_and_back(
             "the feedback",
         )
         assert answer[-1].helped is True
+
+        late = helpdesk.reply(ticket, "One more thing: keep a backup method.")
+        assert late.send().json()["duplicate"] == 1
+        helpdesk.wait_for_note(ticket, "This reply was not delivered in the chat")
+        assert not any("keep a backup method" in t for t in person.texts())
     finally:
         if isinstance(person, WidgetPerson):
             person.close()
+
+
+def test_late_webhooks_are_delivered_in_the_order_written(
+    handoff_stack: Stack, handoff_cloud: Cloud, helpdesk: Helpdesk
+) -> None:
+    person = SlackPerson(handoff_stack, handoff_cloud)
+    ticket, seen = handed_to_agent(person, helpdesk)
+    now = datetime.now(timezone.utc)
+    first = helpdesk.reply(ticket, "First: open the sign-in page.", written=now, send=False)
+    second = helpdesk.reply(
+        ticket, "Second: choose Sign in another way.", written=now + timedelta(seconds=2), send=False
+    )
+    assert second.send().json()["new"] == 1
+    assert first.send().json()["new"] == 1
+    person.wait_for_text("Second: choose", after=seen)
+    texts = person.texts()[seen:]
+    order = [i for i, t in enumerate(texts) if "First: open" in t] + [
+        i for i, t in enumerate(texts) if "Second:" in t
+    ]
+    assert len(order) == 2 and order[0] < order[1]
+    person.say("back to the bot")
+    person.wait_for_text("You're back with the bot", after=seen)
+    helpdesk.wait_for_note(ticket, "The person went back to the bot")
+
+
+@pytest.mark.parametrize("channel", ["slack", "botframework"])
+def test_a_reminder_comes_on_the_day_of_the_30_day_wait(
+    channel: str, handoff_stack: Stack, handoff_cloud: Cloud, helpdesk: Helpdesk
+) -> None:
+    person = person_in(channel, handoff_stack, handoff_cloud)
+    person.say("hotmail says my new security info needs 30 days, can I skip it")
+    seen = person.wait_for_text("Did that get you back in?")
+    person.say("/affirm")
+    seen = person.wait_for_text("I'll send you a reminder here on", after=seen)
+    relay_at(handoff_stack, datetime.now(timezone.utc) + timedelta(days=29))
+    time.sleep(1)
+    assert not any("30-day wait" in t for t in person.texts()[seen:])
+    relay_at(handoff_stack, datetime.now(timezone.utc) + timedelta(days=30, minutes=1))
+    seen = person.wait_for_text("your 30-day wait for the new security info should be over", after=seen)
+    relay_at(handoff_stack, datetime.now(timezone.utc) + timedelta(days=31))
+    time.sleep(1)
+    assert sum("30-day wait" in t for t in person.texts()) == 1  # sent once
