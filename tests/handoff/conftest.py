@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "channels"))  # the Slack/Teams stand-ins
+TESTS = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(TESTS / "channels"))  # the Slack/Teams stand-ins
+sys.path.insert(0, str(TESTS / "browser"))  # the widget as a person sees it
 
-from channel_standins import APP_ID, SIGNING_SECRET, SUPPORT_CHANNEL, TENANT_ID, Cloud
-from helpdesk_standins import Helpdesk
+from channel_standins import APP_ID, SIGNING_SECRET, SUPPORT_CHANNEL, TENANT_ID, Cloud  # noqa: E402
+from helpdesk_standins import Helpdesk  # noqa: E402
 
-from tools.stack import ONE_ADDRESS_LOAD_ENV, Stack, isolated_settings
+from tools.stack import ONE_ADDRESS_LOAD_ENV, Stack, isolated_settings  # noqa: E402
 
 FAST_HANDOFF_ENV = {
     "SUPPORT_HOURS": "always",

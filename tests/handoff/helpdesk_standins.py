@@ -146,14 +146,19 @@ class Helpdesk:
 
     # -- the agent ---------------------------------------------------------------------------
 
-    def wait_for_ticket(self, timeout: float = 60) -> StandInTicket:
+    def count(self) -> int:
+        with self.lock:
+            return len(self.tickets)
+
+    def wait_for_ticket(self, after: int, timeout: float = 60) -> StandInTicket:
+        """The ticket made after the first `after` ones, once the bot has forwarded it."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self.lock:
-                if self.tickets:
-                    return list(self.tickets.values())[-1]
+                if len(self.tickets) > after:
+                    return list(self.tickets.values())[after]
             time.sleep(0.1)
-        raise AssertionError(f"no ticket reached the {self.kind} stand-in")
+        raise AssertionError(f"no new ticket reached the {self.kind} stand-in")
 
     def notes(self, ticket: StandInTicket) -> list[str]:
         with self.lock:

@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +26,8 @@ import requests
 import socketio
 from channel_standins import APP_ID, BOT_USER, Cloud, bot_framework_token, slack_signature
 from helpdesk_standins import Helpdesk, StandInTicket
+from playwright.sync_api import expect, sync_playwright
+from widget_page import Widget
 
 from bot.handoff import Handoffs
 from bot.settings import HandoffSettings
@@ -36,6 +39,8 @@ from tools.stack import Stack
 pytestmark = pytest.mark.servers
 
 TIMEOUT = 90
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
 
 
 def wait_for(condition: Callable[[], Any], what: str, timeout: float = TIMEOUT) -> Any:
@@ -196,13 +201,14 @@ def handoffs_of(stack: Stack) -> Handoffs:
 
 def handed_to_agent(person: Person, helpdesk: Helpdesk) -> tuple[StandInTicket, int]:
     """The person asks for a person and takes the live chat; the ticket, and what they have seen."""
+    known = helpdesk.count()
     person.say("I need to talk to a person")
     person.wait_for_text("email address")
     person.say("jane.doe@example.com")
     person.wait_for_text("what happened")
     person.say("My work account wants the Authenticator code and my old phone is gone")
     seen = person.wait_for_text("support team is online")
-    ticket = helpdesk.wait_for_ticket()
+    ticket = helpdesk.wait_for_ticket(after=known)
     context = helpdesk.wait_for_note(ticket, "Handoff from the MFA recovery bot")
     assert f"{person.channel} channel" in context and "Person: My work account wants" in context
     person.say("/handoff_live")
@@ -308,3 +314,41 @@ def test_a_reminder_comes_on_the_day_of_the_30_day_wait(
     relay_at(handoff_stack, datetime.now(timezone.utc) + timedelta(days=31))
     time.sleep(1)
     assert sum("should be over today" in t for t in person.texts()) == 1  # sent once
+
+
+def test_the_widget_in_chromium_shows_the_agent_and_hands_back(
+    handoff_stack: Stack, helpdesk: Helpdesk
+) -> None:
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install chromium)"
+    known = helpdesk.count()
+    with sync_playwright() as playwright:  # not module-wide: its event loop would break asyncio.run later
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.set_default_timeout(60_000)
+        page.goto(f"{handoff_stack.url()}/webhooks/widget/demo")
+        widget = Widget(page)
+        widget.open()
+        widget.say("I need to talk to a person")
+        expect(widget.bot_says("email address")).to_be_visible()
+        widget.say("jane.doe@example.com")
+        expect(widget.bot_says("what happened")).to_be_visible()
+        widget.say("My work account wants the Authenticator code and my old phone is gone")
+        expect(widget.bot_says("support team is online")).to_be_visible()
+        widget.choose("Chat with a person now")
+        expect(widget.bot_says("asked our support team to join")).to_be_visible()
+        ticket = helpdesk.wait_for_ticket(after=known)
+        helpdesk.wait_for_note(ticket, "waiting in the chat now")
+
+        helpdesk.reply(ticket, "Hello, Sam from support here. Is the old phone lost for good?")
+        expect(widget.bot_says("Sam (support team): Hello, Sam from support here")).to_be_visible()
+        widget.say("Yes, it was stolen")
+        helpdesk.wait_for_note(ticket, "The person wrote in the chat: Yes, it was stolen")
+        helpdesk.close(ticket)
+        expect(widget.bot_says("You're back with the bot")).to_be_visible()
+        widget.choose("Yes")
+        desk = handoffs_of(handoff_stack)
+        wait_for(
+            lambda: [f for f in desk.feedback.answers() if f.channel == "socketio" and f.moment == "agent"],
+            "feedback",
+        )
+        browser.close()
