@@ -16,10 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.handoff.models import DELIVERED, PENDING, REJECTED, TicketComment, ticket_comments
+from bot.handoff.rows import take, ticket_row_id, unclaimed
 from bot.handoff.webhooks import BOT_NOTE_MARK
 from bot.tickets.db import Database
 from bot.tickets.forwarders import Forwarder, ForwardingError
@@ -57,9 +58,9 @@ class CommentOutbox:
 
     def add_for(self, ticket_public_id: str, key: str, body: str) -> bool:
         with self.db.session() as session:
-            ticket_id = session.scalars(
-                select(tickets.c.id).where(tickets.c.public_id == ticket_public_id)
-            ).one()
+            ticket_id = ticket_row_id(session, ticket_public_id)
+        if ticket_id is None:
+            raise ValueError(f"no ticket {ticket_public_id}")
         return self.add(ticket_id, key, body)
 
     def comments(self, ticket_id: int) -> list[TicketComment]:
@@ -83,26 +84,13 @@ class CommentOutbox:
                         ticket_comments.c.state == PENDING,
                         ticket_comments.c.next_attempt_at <= now,
                         tickets.c.helpdesk_reference.is_not(None),
-                        or_(ticket_comments.c.claimed_until.is_(None), ticket_comments.c.claimed_until < now),
+                        unclaimed(ticket_comments, now),
                     )
                     .order_by(ticket_comments.c.id)
                 )
             )
-        claimed = []
-        for comment, ticket in rows:
-            with self.db.session() as session:
-                result = session.execute(
-                    update(ticket_comments)
-                    .where(
-                        ticket_comments.c.id == comment.id,
-                        ticket_comments.c.state == PENDING,
-                        or_(ticket_comments.c.claimed_until.is_(None), ticket_comments.c.claimed_until < now),
-                    )
-                    .values(claimed_until=now + LEASE)
-                )
-            if result.rowcount:
-                claimed.append((comment, ticket))
-        return claimed
+        pending = ticket_comments.c.state == PENDING
+        return [(c, t) for c, t in rows if take(self.db, ticket_comments, c.id, now, LEASE, pending)]
 
     def send_due(self, forwarder: Forwarder, policy: RetryPolicy) -> list[Sent]:
         """Sends every due comment of a forwarded ticket, in the order they were written."""

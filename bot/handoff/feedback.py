@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bot.handoff.models import Feedback, feedback
+from bot.handoff.rows import ticket_row_id
 from bot.redaction import redact
 from bot.tickets.db import Database
-from bot.tickets.models import tickets
 from bot.tickets.store import utcnow
 
 MOMENTS = ("steps", "agent")  # after the bot's steps; after an agent handed the conversation back
@@ -38,11 +38,7 @@ class FeedbackStore:
             raise ValueError(f"moment {moment!r}: expected one of {MOMENTS}")
         text = redact(comment.strip()[:COMMENT_MAX_CHARS]).text if comment and comment.strip() else None
         with self.db.session() as session:
-            ticket_id = None
-            if ticket_public_id:
-                ticket_id = session.scalars(
-                    select(tickets.c.id).where(tickets.c.public_id == ticket_public_id)
-                ).first()
+            ticket_id = ticket_row_id(session, ticket_public_id)
             answer = Feedback(
                 self.clock(), sender_id, channel, recovery_path, moment, helped, text, ticket_id
             )

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.handoff.models import DELIVERED, PENDING, Reminder, reminders
+from bot.handoff.rows import take, ticket_row_id, unclaimed
 from bot.tickets.db import Database
-from bot.tickets.models import tickets
 from bot.tickets.store import utcnow
 
 LEASE = timedelta(minutes=5)
@@ -55,11 +55,7 @@ class ReminderStore:
         """A reminder `wait.days` from now; the same kind twice in one conversation: the first."""
         now = self.clock()
         with self.db.session() as session:
-            ticket_id = None
-            if ticket_public_id:
-                ticket_id = session.scalars(
-                    select(tickets.c.id).where(tickets.c.public_id == ticket_public_id)
-                ).first()
+            ticket_id = ticket_row_id(session, ticket_public_id)
             reminder = Reminder(
                 sender_id,
                 channel,
@@ -88,26 +84,13 @@ class ReminderStore:
                     .where(
                         reminders.c.state == PENDING,
                         reminders.c.due_at <= now,
-                        or_(reminders.c.claimed_until.is_(None), reminders.c.claimed_until < now),
+                        unclaimed(reminders, now),
                     )
                     .order_by(reminders.c.due_at)
                 )
             )
-        claimed = []
-        for reminder in due:
-            with self.db.session() as session:
-                result = session.execute(
-                    update(reminders)
-                    .where(
-                        reminders.c.id == reminder.id,
-                        reminders.c.state == PENDING,
-                        or_(reminders.c.claimed_until.is_(None), reminders.c.claimed_until < now),
-                    )
-                    .values(claimed_until=now + LEASE)
-                )
-            if result.rowcount:
-                claimed.append(reminder)
-        return claimed
+        pending = reminders.c.state == PENDING
+        return [r for r in due if take(self.db, reminders, r.id, now, LEASE, pending)]
 
     def sent(self, reminder: Reminder) -> None:
         self._update(reminder, state=DELIVERED, sent_at=self.clock(), claimed_until=None)

@@ -12,7 +12,7 @@ TESTS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TESTS / "channels"))  # the Slack/Teams stand-ins
 sys.path.insert(0, str(TESTS / "browser"))  # the widget as a person sees it
 
-from channel_standins import APP_ID, SIGNING_SECRET, SUPPORT_CHANNEL, TENANT_ID, Cloud  # noqa: E402
+from channel_standins import Cloud, cloud_env  # noqa: E402
 from helpdesk_standins import Helpdesk  # noqa: E402
 
 from tools.stack import ONE_ADDRESS_LOAD_ENV, Stack, isolated_settings  # noqa: E402
@@ -27,28 +27,10 @@ FAST_HANDOFF_ENV = {
 
 @pytest.fixture(scope="session")
 def handoff_cloud() -> Iterator[Cloud]:
-    """The Slack/Teams stand-in; this process talks to it too (the relay run by the tests)."""
     stand_in = Cloud()
     stand_in.server.start()
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in channel_env(stand_in).items():
-            patch.setenv(name, value)
-        yield stand_in
+    yield stand_in
     stand_in.server.stop()
-
-
-def channel_env(cloud: Cloud) -> dict[str, str]:
-    return {
-        "SLACK_BOT_TOKEN": "xoxb-test-token",
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_CHANNEL": SUPPORT_CHANNEL,
-        "SLACK_API_URL": cloud.url("/slack/api/"),
-        "MICROSOFT_APP_ID": APP_ID,
-        "MICROSOFT_APP_PASSWORD": "test-app-password",
-        "MICROSOFT_TENANT_ID": TENANT_ID,
-        "BOTFRAMEWORK_OPENID_URL": cloud.url("/botframework/openid"),
-        "MICROSOFT_LOGIN_URL": cloud.url("/login"),
-    }
 
 
 @pytest.fixture(scope="module", params=["zendesk", "jira", "servicenow"])
@@ -64,7 +46,7 @@ def handoff_stack(
     helpdesk: Helpdesk, handoff_cloud: Cloud, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
     var_dir = tmp_path_factory.mktemp(f"handoff-{helpdesk.kind}")
-    env = {**ONE_ADDRESS_LOAD_ENV, **FAST_HANDOFF_ENV, **channel_env(handoff_cloud), **helpdesk.env()}
+    env = {**ONE_ADDRESS_LOAD_ENV, **FAST_HANDOFF_ENV, **cloud_env(handoff_cloud), **helpdesk.env()}
     stack = Stack(isolated_settings(var_dir), extra_env=env, log_dir=var_dir / "logs")
     with stack.running() as running:
         helpdesk.bot_url = running.url()

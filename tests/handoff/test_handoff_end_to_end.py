@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 import requests
 import socketio
-from channel_standins import APP_ID, BOT_USER, Cloud, bot_framework_token, slack_signature
+from channel_standins import APP_ID, BOT_USER, Cloud, bot_framework_token, cloud_env, slack_signature
 from helpdesk_standins import Helpdesk, StandInTicket
 from playwright.sync_api import expect, sync_playwright
 from widget_page import Widget
@@ -33,6 +33,8 @@ from bot.handoff import Handoffs
 from bot.settings import HandoffSettings
 from bot.tickets.db import Database
 from bot.tickets.forwarding import RetryPolicy
+from rasa_addons import handoff_relay
+from rasa_addons.channels.reach import Reach
 from rasa_addons.handoff_relay import Relay
 from tools.stack import Stack
 
@@ -217,10 +219,14 @@ def handed_to_agent(person: Person, helpdesk: Helpdesk) -> tuple[StandInTicket, 
     return ticket, seen
 
 
-def relay_at(stack: Stack, moment: datetime) -> None:
+def relay_at(stack: Stack, cloud: Cloud, moment: datetime) -> None:
     """One round of the relay loop in this process, its clock at `moment` (a restart, then a jump)."""
     desk = Handoffs(Database(stack.settings.tickets_db_url), HandoffSettings.from_env(), lambda: moment)
-    asyncio.run(Relay(desk, None, RetryPolicy(15, 600)).run_once())
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in cloud_env(cloud).items():
+            patch.setenv(name, value)
+        patch.setattr(handoff_relay, "REACH", Reach())  # Slack and Teams clients made with these settings
+        asyncio.run(Relay(desk, None, RetryPolicy(15, 600)).run_once())
 
 
 @pytest.mark.parametrize("channel", ["slack", "botframework", "socketio"])
@@ -244,7 +250,7 @@ def test_handed_to_an_agent_and_back(
         print(f"\n{helpdesk.kind}/{channel}: {timing}")
 
         if channel != "socketio":  # the widget's socket lives in the Rasa server, not in this process
-            relay_at(handoff_stack, datetime.now(timezone.utc) + timedelta(minutes=11))
+            relay_at(handoff_stack, handoff_cloud, datetime.now(timezone.utc) + timedelta(minutes=11))
             seen = person.wait_for_text("hasn't written for 10 minutes", after=seen)
 
         helpdesk.reply(ticket, "I've reset your methods; sign in again and set up the app. #bot")
@@ -306,12 +312,12 @@ def test_a_reminder_comes_on_the_day_of_the_30_day_wait(
     seen = person.wait_for_text("Did that get you back in?")
     person.say("/affirm")
     seen = person.wait_for_text("I'll send you a reminder here on", after=seen)
-    relay_at(handoff_stack, datetime.now(timezone.utc) + timedelta(days=29))
+    relay_at(handoff_stack, handoff_cloud, datetime.now(timezone.utc) + timedelta(days=29))
     time.sleep(1)
     assert not any("should be over today" in t for t in person.texts()[seen:])
-    relay_at(handoff_stack, datetime.now(timezone.utc) + timedelta(days=30, minutes=1))
+    relay_at(handoff_stack, handoff_cloud, datetime.now(timezone.utc) + timedelta(days=30, minutes=1))
     seen = person.wait_for_text("your 30-day wait for the new security info should be over", after=seen)
-    relay_at(handoff_stack, datetime.now(timezone.utc) + timedelta(days=31))
+    relay_at(handoff_stack, handoff_cloud, datetime.now(timezone.utc) + timedelta(days=31))
     time.sleep(1)
     assert sum("should be over today" in t for t in person.texts()) == 1  # sent once
 
