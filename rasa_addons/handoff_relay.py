@@ -56,7 +56,9 @@ class Relay:
     @classmethod
     def from_env(cls) -> Relay:
         helpdesk = HelpdeskSettings.from_env()
-        return cls(Handoffs.from_env(), forwarder_for(helpdesk), RetryPolicy.from_settings(helpdesk))
+        handoffs = Handoffs.from_env()
+        handoffs.hours  # noqa: B018  (fails at start on a bad SUPPORT_HOURS or SUPPORT_TIMEZONE)
+        return cls(handoffs, forwarder_for(helpdesk), RetryPolicy.from_settings(helpdesk))
 
     def wake(self) -> None:
         self._wake.set()

@@ -235,7 +235,9 @@ def test_handed_to_an_agent_and_back(
 ) -> None:
     person = person_in(channel, handoff_stack, handoff_cloud)
     try:
+        started = time.monotonic()
         ticket, seen = handed_to_agent(person, helpdesk)
+        to_live = time.monotonic() - started
         started = time.monotonic()
         webhook = helpdesk.reply(ticket, "Hi, I'm Sam from support. Which phone do you have now?")
         seen = person.wait_for_text("Sam (support team): Hi, I'm Sam", after=seen)
@@ -246,7 +248,10 @@ def test_handed_to_an_agent_and_back(
         person.say("An iPhone, the old Android is gone")
         helpdesk.wait_for_note(ticket, "The person wrote in the chat: An iPhone, the old Android is gone")
         person_to_agent = time.monotonic() - started
-        timing = f"agent->person {agent_to_person:.2f}s, person->ticket {person_to_agent:.2f}s"
+        timing = (
+            f"ask->live with ticket {to_live:.1f}s (4 messages), "
+            f"agent->person {agent_to_person:.2f}s, person->ticket {person_to_agent:.2f}s"
+        )
         print(f"\n{helpdesk.kind}/{channel}: {timing}")
 
         if channel != "socketio":  # the widget's socket lives in the Rasa server, not in this process
