@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from pytest_httpserver import HTTPServer
 
+from bot.__main__ import main
 from bot.handoff import Handoffs
 from bot.handoff.models import (
     CLOSED,
@@ -231,3 +232,26 @@ def test_a_reminder_is_due_after_the_wait_and_sent_once(desk: Handoffs, clock: C
     desk.reminders.sent(due)
     clock.advance(days=1)
     assert desk.reminders.claim_due() == []
+
+
+def test_staff_see_kept_replies_and_feedback(
+    desk: Handoffs,
+    ticket: str,
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("TICKETS_DB_URL", db_url)
+    assert main(["handoff", "kept"]) == 0
+    desk.store.receive(reply("9:reply", "Hello? Anyone there?", START))
+    desk.feedback.record(
+        sender_id="c", channel="slack", recovery_path="personal.locked_out", moment="steps", helped=False
+    )
+    assert main(["handoff", "kept"]) == 1
+    assert main(["handoff", "feedback"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "zendesk 4242  Sam: Hello? Anyone there?" in out
+        and "not delivered: the conversation is not handed" in out
+    )
+    assert "steps   slack         personal.locked_out" in out
