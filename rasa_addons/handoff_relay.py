@@ -25,7 +25,7 @@ from typing import Any
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.processor import MessageProcessor
-from rasa.shared.core.events import BotUttered
+from rasa.shared.core.events import BotUttered, UserUttered
 
 from bot.handoff import Handoffs, replies
 from bot.handoff.models import HANDBACK, REPLY, AgentMessage, Handoff, Reminder
@@ -65,8 +65,12 @@ class Relay:
 
     # -- the person's side -------------------------------------------------------------------
 
-    async def took(self, message: UserMessage) -> bool:
-        """True when the message went to the agent (the bot must not answer it)."""
+    async def took(self, message: UserMessage, processor: MessageProcessor | None = None) -> bool:
+        """True when the message went to the agent (the bot must not answer it).
+
+        The message is also added to the conversation's tracker without being read (no intent),
+        so transcripts and a reloaded widget show both sides of the handoff.
+        """
         address = address_of(message)
         if address is not None and (message.text or "") != HANDOFF_ENDED:
             message.metadata = {**(message.metadata or {}), "reply_to": address}
@@ -88,7 +92,19 @@ class Relay:
                 f"The person wrote in the chat: {text}",
             )
             self.wake()
+            if processor is not None:
+                await self._record_person(processor, message, text)
         return True
+
+    @staticmethod
+    async def _record_person(processor: MessageProcessor, message: UserMessage, text: str) -> None:
+        tracker = await processor.tracker_store.get_or_create_tracker(
+            message.sender_id, append_action_listen=False
+        )
+        tracker.update(
+            UserUttered(text, input_channel=message.input_channel, metadata={"handoff": {"sender": "person"}})
+        )
+        await processor.tracker_store.save(tracker)
 
     def _person_ended(self, handoff: Handoff) -> None:
         if self.handoffs.store.end(handoff.id, "person"):  # type: ignore[arg-type]
@@ -228,7 +244,7 @@ def install(relay: Relay) -> None:
     async def handle_message_unless_handed_off(
         processor: MessageProcessor, message: UserMessage
     ) -> list[dict[str, Any]] | None:
-        if RELAY is not None and await RELAY.took(message):
+        if RELAY is not None and await RELAY.took(message, processor):
             return [] if isinstance(message.output_channel, CollectingOutputChannel) else None
         return await handle_message(processor, message)
 

@@ -354,6 +354,9 @@ def test_the_widget_in_chromium_shows_the_agent_and_hands_back(
         expect(widget.bot_says("Sam (support team): Hello, Sam from support here")).to_be_visible()
         widget.say("Yes, it was stolen")
         helpdesk.wait_for_note(ticket, "The person wrote in the chat: Yes, it was stolen")
+        page.reload()  # the conversation comes back with both sides of the handoff
+        expect(widget.bot_says("Sam (support team): Hello, Sam from support here")).to_be_visible()
+        expect(widget.person_says("Yes, it was stolen")).to_be_visible()
         helpdesk.close(ticket)
         expect(widget.bot_says("You're back with the bot")).to_be_visible()
         widget.choose("Yes")
