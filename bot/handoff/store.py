@@ -65,22 +65,29 @@ class HandoffStore:
     # -- the conversation side -------------------------------------------------------------
 
     def start(self, ticket_public_id: str, sender_id: str, channel: str, address: dict[str, Any]) -> Handoff:
-        """Hands the conversation of `ticket_public_id` to agents (the same ticket twice: one handoff)."""
+        """Hands the conversation of `ticket_public_id` to agents; one handoff per ticket, live again
+        when the same ticket is handed over a second time."""
         now = self.clock()
         with self.db.session() as session:
             ticket = session.scalars(select(Ticket).where(tickets.c.public_id == ticket_public_id)).one()
-            existing: Handoff | None = session.scalars(
-                select(Handoff).where(handoffs.c.ticket_id == ticket.id)
-            ).first()
-            if existing is not None:
-                return existing
             session.execute(  # one agent at a time per conversation: an older handoff ends
                 update(handoffs)
-                .where(handoffs.c.sender_id == sender_id, handoffs.c.state == LIVE)
+                .where(
+                    handoffs.c.sender_id == sender_id,
+                    handoffs.c.state == LIVE,
+                    handoffs.c.ticket_id != ticket.id,
+                )
                 .values(state=ENDED, ended_at=now, ended_by="replaced")
             )
-            handoff = Handoff(ticket.id, sender_id, channel, json.dumps(address), now)
-            session.add(handoff)
+            handoff: Handoff | None = session.scalars(
+                select(Handoff).where(handoffs.c.ticket_id == ticket.id)
+            ).first()
+            if handoff is None:
+                handoff = Handoff(ticket.id, sender_id, channel, json.dumps(address), now)
+                session.add(handoff)
+            elif handoff.state != LIVE:
+                handoff.state, handoff.started_at, handoff.address = LIVE, now, json.dumps(address)
+                handoff.last_agent_at = handoff.quiet_notice_at = handoff.ended_at = handoff.ended_by = None
         return handoff
 
     def live_for(self, sender_id: str) -> Handoff | None:

@@ -146,7 +146,12 @@ def _zendesk(payload: dict[str, Any], command: str, now: datetime) -> list[Agent
     status = str(payload.get("status") or "").lower()
     if status in ZENDESK_CLOSED:
         events.append(
-            _closed("zendesk", reference, status, _time(payload.get("updated_at") or now.isoformat()))
+            _closed(
+                "zendesk",
+                reference,
+                f"{status}:{payload.get('updated_at') or ''}",  # each close once, a reopened one again
+                _time(payload.get("updated_at") or now.isoformat()),
+            )
         )
     return events
 
@@ -201,7 +206,8 @@ def _servicenow(payload: dict[str, Any], command: str, now: datetime) -> list[Ag
             command,
         )
     if str(payload.get("state") or "").lower() in SERVICENOW_CLOSED:
-        events.append(_closed("servicenow", reference, str(payload.get("state")), now))
+        marker = f"{payload.get('state')}:{payload.get('updated_at') or ''}"
+        events.append(_closed("servicenow", reference, marker, now))
     return events
 
 

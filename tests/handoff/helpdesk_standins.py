@@ -234,8 +234,9 @@ class Helpdesk:
         }
 
     def _close_payload(self, ticket: StandInTicket) -> Any:
+        updated = datetime.now(timezone.utc).isoformat(timespec="microseconds")
         if self.kind == "zendesk":
-            return {"ticket_id": ticket.reference, "status": "solved"}
+            return {"ticket_id": ticket.reference, "status": "solved", "updated_at": updated}
         if self.kind == "jira":
             return {
                 "timestamp": int(time.time() * 1000),
@@ -243,7 +244,7 @@ class Helpdesk:
                 "issue": {"key": ticket.reference, "fields": {"status": {"statusCategory": {"key": "done"}}}},
                 "changelog": {"id": "5001", "items": [{"field": "status", "toString": "Resolved"}]},
             }
-        return {"number": ticket.reference, "sys_id": ticket.sys_id, "state": "6"}
+        return {"number": ticket.reference, "sys_id": ticket.sys_id, "state": "6", "updated_at": updated}
 
     def _webhook(self, ticket: StandInTicket, payload: Any) -> Webhook:
         body = json.dumps(payload).encode()

@@ -93,6 +93,8 @@ def test_a_live_handoff_is_found_by_conversation_and_ends_once(desk: Handoffs, t
     assert desk.store.end(handoff.id, "agent") is True  # type: ignore[arg-type]
     assert desk.store.end(handoff.id, "agent") is False  # type: ignore[arg-type]
     assert desk.store.live_for("conversation-1") is None
+    again = desk.store.start(ticket, "conversation-1", "slack", {"channel": "D1"})  # asked for a person again
+    assert again.id == handoff.id and desk.store.live_for("conversation-1") is not None
 
 
 def test_a_webhook_twice_adds_one_message_and_late_ones_go_in_written_order(
