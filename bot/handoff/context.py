@@ -19,19 +19,16 @@ def _yes_no(value: Any) -> str:
 
 
 def outcome(events: Iterable[Mapping[str, Any]], slots: Mapping[str, Any]) -> str:
-    """How self-service went, from the actions the conversation ran."""
-    actions = [e.get("name") for e in events if e.get("event") == "action"]
-    if (
-        slots.get("account_type") == "work_school"
-        and slots.get("is_admin")
-        and slots.get("lockout_state") == "locked_out"
-    ):
+    """How self-service went, from the slots and the actions the conversation ran."""
+    actions = {e.get("name") for e in events if e.get("event") == "action"}
+    sole_admin = slots.get("account_type") == "work_school" and slots.get("is_admin")
+    if sole_admin and slots.get("lockout_state") == "locked_out":
         return "self-service cannot work: the only admin of the organisation is locked out"
     if "action_steps_did_not_work" in actions:
         return "the person said the steps did not work"
     if "utter_glad_it_worked" in actions:
         return "the steps worked, then the person asked for a person"
-    if "action_serve_recovery_path" in actions:
+    if slots.get("recovery_path"):  # steps were served (by an action or the form's validation)
         return "steps shown; the person asked for a person before saying whether they worked"
     return "no steps shown yet: the person asked for a person"
 
