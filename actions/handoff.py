@@ -31,13 +31,24 @@ def handoffs() -> Handoffs:
 
 def _reply_to(tracker: Tracker) -> dict[str, Any] | None:
     """How the Rasa server can write to this person later (rasa_addons/handoff_relay.py), if at all."""
-    metadata = tracker.latest_message.get("metadata") or {}
-    address = metadata.get("reply_to")
+    metadata = tracker.latest_message.get("metadata")
+    address = metadata.get("reply_to") if isinstance(metadata, dict) else None
     return address if isinstance(address, dict) else None
 
 
+def _slot(tracker: Tracker, slot: str) -> str | None:
+    """A text slot; anything else (a list or number a typed payload put there) as unknown."""
+    value = tracker.get_slot(slot)
+    return value if isinstance(value, str) else None
+
+
 def _slots(tracker: Tracker) -> dict[str, Any]:
-    return {slot: tracker.get_slot(slot) for slot in CASE_SLOTS}
+    """The case as plain values: texts, and is_admin only as a boolean."""
+    is_admin = tracker.get_slot("is_admin")
+    return {
+        **{slot: _slot(tracker, slot) for slot in CASE_SLOTS if slot != "is_admin"},
+        "is_admin": is_admin if isinstance(is_admin, bool) else None,
+    }
 
 
 def _channel(tracker: Tracker) -> str:
@@ -53,7 +64,7 @@ class ActionOfferHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        ticket_id = tracker.get_slot("ticket_id")
+        ticket_id = _slot(tracker, "ticket_id")
         if not ticket_id:
             return []  # the ticket could not be opened; the person was told
         desk = handoffs()
@@ -64,7 +75,7 @@ class ActionOfferHandoff(Action):
             desk.comments.add_for(ticket_id, f"context:{ticket_id}", note)
             for reminder in desk.reminders.pending_for(tracker.sender_id):
                 _note_reminder(ticket_id, reminder.due_at.date().isoformat(), reminder.kind, reminder.channel)
-        except SQLAlchemyError:
+        except (SQLAlchemyError, ValueError):
             logger.exception("could not queue the handoff note of %s", ticket_id)
         wait = {"minutes": desk.settings.live_wait_minutes, "hours": desk.settings.ticket_wait_hours}
         if live:
@@ -89,7 +100,7 @@ class ActionStartHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        ticket_id = tracker.get_slot("ticket_id")
+        ticket_id = _slot(tracker, "ticket_id")
         address = _reply_to(tracker)
         desk = handoffs()
         if not ticket_id or address is None:
@@ -104,7 +115,7 @@ class ActionStartHandoff(Action):
                 f"them; write {desk.settings.resume_command} in a reply, or solve the ticket, to hand "
                 "them back to the bot.",
             )
-        except SQLAlchemyError:
+        except (SQLAlchemyError, ValueError):
             logger.exception("could not start a handoff for %s", ticket_id)
             dispatcher.utter_message(response="utter_handoff_by_email", hours=desk.settings.ticket_wait_hours)
             return []
@@ -113,12 +124,12 @@ class ActionStartHandoff(Action):
 
 
 def _facts(tracker: Tracker) -> str:
-    known = []
-    if tracker.get_slot("account_type"):
-        known.append(ACCOUNT_TYPES.get(tracker.get_slot("account_type"), ""))
-    if tracker.get_slot("lockout_state"):
-        known.append(LOCKOUT_STATES.get(tracker.get_slot("lockout_state"), ""))
-    if tracker.get_slot("is_admin"):
+    case = _slots(tracker)
+    known = [
+        ACCOUNT_TYPES.get(case["account_type"] or "", ""),
+        LOCKOUT_STATES.get(case["lockout_state"] or "", ""),
+    ]
+    if case["is_admin"]:
         known.append("you're the only admin")
     return ", ".join(k for k in known if k) or "nothing about your account yet"
 
@@ -168,12 +179,12 @@ class ActionRecordFeedback(Action):
             desk.feedback.record(
                 sender_id=tracker.sender_id,
                 channel=_channel(tracker),
-                recovery_path=tracker.get_slot("recovery_path"),
+                recovery_path=_slot(tracker, "recovery_path"),
                 moment=moment,
                 helped=helped,
-                ticket_public_id=tracker.get_slot("ticket_id"),
+                ticket_public_id=_slot(tracker, "ticket_id"),
             )
-        except SQLAlchemyError:
+        except (SQLAlchemyError, ValueError):
             logger.exception("could not store feedback")
         if moment == "agent":
             dispatcher.utter_message(response="utter_feedback_thanks")
@@ -182,14 +193,14 @@ class ActionRecordFeedback(Action):
         return []
 
     def _remind_if_waiting(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-        path = str(tracker.get_slot("recovery_path") or "")
-        situation = tracker.get_slot("situation")
+        path = _slot(tracker, "recovery_path") or ""
+        situation = _slot(tracker, "situation")
         wait = WAITS.get(situation or "") or WAITS.get(path.rsplit(".", 1)[-1])
         address = _reply_to(tracker)
         if wait is None or address is None or _channel(tracker) not in PROACTIVE_CHANNELS:
             return
         desk = handoffs()
-        ticket_id = tracker.get_slot("ticket_id")
+        ticket_id = _slot(tracker, "ticket_id")
         try:
             reminder = desk.reminders.schedule(
                 sender_id=tracker.sender_id,
@@ -200,7 +211,7 @@ class ActionRecordFeedback(Action):
             )
             if ticket_id:
                 _note_reminder(ticket_id, reminder.due_at.date().isoformat(), wait.kind, _channel(tracker))
-        except SQLAlchemyError:
+        except (SQLAlchemyError, ValueError):
             logger.exception("could not set a reminder")
             return
         dispatcher.utter_message(response="utter_reminder_set", date=reminder.due_at.strftime("%d %B %Y"))

@@ -30,7 +30,7 @@ from bot.redaction import redact
 ZENDESK_SIGNATURE = "X-Zendesk-Webhook-Signature"
 ZENDESK_TIMESTAMP = "X-Zendesk-Webhook-Signature-Timestamp"
 JIRA_SIGNATURE = "X-Hub-Signature"
-SERVICENOW_TOKEN = "X-Recovery-Bot-Token"
+SERVICENOW_HEADER = "X-Recovery-Bot-Token"  # carries the shared secret
 ZENDESK_CLOSED = frozenset({"solved", "closed"})
 SERVICENOW_CLOSED = frozenset({"6", "7", "resolved", "closed"})  # incident states Resolved, Closed
 BOT_NOTE_MARK = "[mfa-recovery-bot]"  # leads every note the bot writes on a ticket
@@ -75,7 +75,7 @@ def verify(helpdesk: str, secret: str, headers: Mapping[str, str], body: bytes) 
         expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
         given = _header(headers, JIRA_SIGNATURE)
     elif helpdesk == "servicenow":
-        expected, given = secret, _header(headers, SERVICENOW_TOKEN)
+        expected, given = secret, _header(headers, SERVICENOW_HEADER)
     else:
         raise NotVerified(f"unknown helpdesk {helpdesk!r}")
     if not given or not hmac.compare_digest(expected.encode(), given.encode()):
