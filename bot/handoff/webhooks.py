@@ -100,9 +100,11 @@ def _is_true(value: Any) -> bool:
 
 
 def comment_events(
-    helpdesk: str, reference: str, comment_id: str, author: str, text: str, written_at: datetime, command: str
+    helpdesk: str, reference: str, comment: Mapping[str, Any], author: str, time_field: str, command: str
 ) -> list[AgentEvent]:
     """A comment as events: its text (if any, redacted), then a hand-back if it holds `command`."""
+    comment_id, text = str(comment["id"]), str(comment.get("body") or "")
+    written_at = _time(comment.get(time_field))
     if text.lstrip().startswith(BOT_NOTE_MARK):
         return []
     hands_back = bool(command) and re.search(rf"(?<!\w){re.escape(command)}(?!\w)", text, re.IGNORECASE)
@@ -134,15 +136,8 @@ def _zendesk(payload: dict[str, Any], command: str, now: datetime) -> list[Agent
     events: list[AgentEvent] = []
     comment = payload.get("comment") or {}
     if comment.get("id") and _is_true(comment.get("public")):
-        events += comment_events(
-            "zendesk",
-            reference,
-            str(comment["id"]),
-            str(comment.get("author") or "Support"),
-            str(comment.get("body") or ""),
-            _time(comment.get("created_at")),
-            command,
-        )
+        author = str(comment.get("author") or "Support")
+        events += comment_events("zendesk", reference, comment, author, "created_at", command)
     status = str(payload.get("status") or "").lower()
     if status in ZENDESK_CLOSED:
         events.append(
@@ -167,15 +162,7 @@ def _jira(payload: dict[str, Any], command: str, now: datetime) -> list[AgentEve
         if not _is_true(comment.get("jsdPublic", True)):
             return []
         author = (comment.get("author") or {}).get("displayName") or "Support"
-        return comment_events(
-            "jira",
-            reference,
-            str(comment["id"]),
-            str(author),
-            str(comment.get("body") or ""),
-            _time(comment.get("created")),
-            command,
-        )
+        return comment_events("jira", reference, comment, str(author), "created", command)
     fields = issue.get("fields") or {}
     category = ((fields.get("status") or {}).get("statusCategory") or {}).get("key")
     changed_status = any(
@@ -196,15 +183,8 @@ def _servicenow(payload: dict[str, Any], command: str, now: datetime) -> list[Ag
     events: list[AgentEvent] = []
     comment = payload.get("comment") or {}
     if comment.get("id"):
-        events += comment_events(
-            "servicenow",
-            reference,
-            str(comment["id"]),
-            str(comment.get("author") or "Support"),
-            str(comment.get("body") or ""),
-            _time(comment.get("created_at")),
-            command,
-        )
+        author = str(comment.get("author") or "Support")
+        events += comment_events("servicenow", reference, comment, author, "created_at", command)
     if str(payload.get("state") or "").lower() in SERVICENOW_CLOSED:
         marker = f"{payload.get('state')}:{payload.get('updated_at') or ''}"
         events.append(_closed("servicenow", reference, marker, now))
@@ -222,4 +202,9 @@ def agent_events(helpdesk: str, body: bytes, command: str, now: datetime) -> lis
         raise UnreadablePayload("the body is not JSON") from error
     if not isinstance(payload, dict):
         raise UnreadablePayload("the body is not a JSON object")
-    return PARSERS[helpdesk](payload, command, now)
+    try:
+        return PARSERS[helpdesk](payload, command, now)
+    except (AttributeError, TypeError, KeyError, ValueError) as error:  # a field of the wrong type
+        if isinstance(error, UnreadablePayload):
+            raise
+        raise UnreadablePayload(f"unexpected field types ({type(error).__name__}: {error})") from error

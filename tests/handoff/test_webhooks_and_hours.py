@@ -104,6 +104,8 @@ def test_a_body_of_the_wrong_shape_is_refused() -> None:
         agent_events("zendesk", b"not json", "#bot", NOW)
     with pytest.raises(UnreadablePayload):
         agent_events("jira", b'{"webhookEvent": "comment_created"}', "#bot", NOW)
+    with pytest.raises(UnreadablePayload):  # a trigger that sends the comment as plain text
+        agent_events("zendesk", b'{"ticket_id": "41", "comment": "hello"}', "#bot", NOW)
 
 
 def test_support_hours_in_their_own_time_zone() -> None:
