@@ -6,6 +6,7 @@ entries           list the playbook's entries, or check it (--check): docs/editi
 tickets ...       support tickets: list, show, export, retry, close (bot/tickets/cli.py)
 db upgrade        create or upgrade the ticket database's schema (Alembic migrations)
 privacy ...       retention purge, a person's export and deletion (bot/privacy/cli.py)
+handoff ...       live handoff: kept agent replies, feedback (bot/handoff/cli.py)
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.handoff.cli import add_commands as add_handoff_commands
 from bot.privacy.cli import add_commands as add_privacy_commands
 from bot.rendering.preview import CHANNELS
 from bot.tickets.cli import add_commands as add_ticket_commands
@@ -90,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     listing.set_defaults(handler=_entries)
     add_ticket_commands(commands)
     add_privacy_commands(commands)
+    add_handoff_commands(commands)
     args = parser.parse_args(argv)
     return int(args.handler(args))
 

@@ -217,3 +217,49 @@ class PrivacySettings:
             tickets_retention_days=days["TICKETS_RETENTION_DAYS"],
             audit_log=Path(_env("AUDIT_LOG", str(Settings.from_env().var_dir / "audit.log"))),
         )
+
+
+@dataclass(frozen=True)
+class HandoffSettings:
+    """Live handoff to the support team and back (docs/handoff.md).
+
+    SUPPORT_HOURS               when agents chat live: "Mon-Fri 09:00-17:00" (default); "never" turns
+                                live chat off (tickets only); "always" for a team around the clock
+    SUPPORT_TIMEZONE            the zone of SUPPORT_HOURS (IANA name, default Europe/London)
+    SUPPORT_LIVE_WAIT_MINUTES   how long the bot says an agent usually takes to answer live (default 5)
+    SUPPORT_TICKET_WAIT_HOURS   how long it says an answer by email takes (default 24)
+    HANDOFF_QUIET_MINUTES       no agent reply for this long: the person gets one short notice (default 10)
+    HANDOFF_RESUME_COMMAND      an agent comment holding this hands the conversation back (default #bot)
+    HANDOFF_SETTLE_SECONDS      agent replies wait this long so late webhooks fall into order (default 2)
+    HANDOFF_POLL_SECONDS        how often the Rasa server delivers replies, comments, reminders (default 1)
+    ZENDESK_WEBHOOK_SECRET      the Zendesk webhook's signing secret (HMAC-SHA256)
+    JIRA_WEBHOOK_SECRET         the Jira webhook's secret (X-Hub-Signature, HMAC-SHA256)
+    SERVICENOW_WEBHOOK_SECRET   the shared secret ServiceNow's outbound REST message sends
+    """
+
+    hours: str
+    timezone: str
+    live_wait_minutes: int
+    ticket_wait_hours: int
+    quiet_minutes: float
+    resume_command: str
+    settle_seconds: float
+    poll_seconds: float
+    webhook_secrets: dict[str, str]
+
+    @classmethod
+    def from_env(cls) -> HandoffSettings:
+        return cls(
+            hours=_env("SUPPORT_HOURS", "Mon-Fri 09:00-17:00"),
+            timezone=_env("SUPPORT_TIMEZONE", "Europe/London"),
+            live_wait_minutes=int(_env("SUPPORT_LIVE_WAIT_MINUTES", "5")),
+            ticket_wait_hours=int(_env("SUPPORT_TICKET_WAIT_HOURS", "24")),
+            quiet_minutes=float(_env("HANDOFF_QUIET_MINUTES", "10")),
+            resume_command=_env("HANDOFF_RESUME_COMMAND", "#bot"),
+            settle_seconds=float(_env("HANDOFF_SETTLE_SECONDS", "2")),
+            poll_seconds=float(_env("HANDOFF_POLL_SECONDS", "1")),
+            webhook_secrets={
+                kind: os.environ.get(f"{kind.upper()}_WEBHOOK_SECRET", "").strip()
+                for kind in ("zendesk", "jira", "servicenow")
+            },
+        )

@@ -1,6 +1,6 @@
 """The only replacements of Rasa functions this project makes, checked before they are made.
 
-Rasa 3.6 offers no extension point for these three, so they stay patches:
+Rasa 3.6 offers no extension point for these four, so they stay patches:
 
 - `RemoteAction.run` notes a custom action that failed (action server down, an error in it)
   for the message guard's apology (Rasa's processor logs the failure and goes on as if the
@@ -10,7 +10,10 @@ Rasa 3.6 offers no extension point for these three, so they stay patches:
   read with "no conversation" (the person would be greeted as someone new in the middle of
   their recovery); the guard apologises and the person sends the message again;
 - `RemoteAction._validate_action_result` checks the action server's answer with a validator
-  built once instead of once per call (about 30 ms per call; RasaHQ/rasa#11717).
+  built once instead of once per call (about 30 ms per call; RasaHQ/rasa#11717);
+- `MessageProcessor.handle_message` first offers the message to the registered interceptors
+  (`intercept_messages`): the live handoff (rasa_addons/handoff_relay.py) takes the messages of
+  a conversation an agent holds, inside the conversation's lock and after the message guard.
 
 Contract: `apply()` is idempotent and is called by Rasa's own loading of configured classes
 (every input channel of credentials.yml, rasa_addons.channels.guarded; the tracker store of
@@ -36,6 +39,8 @@ from jsonschema.exceptions import best_match
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.constants import DOCS_BASE_URL
@@ -165,6 +170,31 @@ def _validated_once(_: Callable[..., Any]) -> Callable[[RemoteAction, dict[str, 
     return validate_action_result
 
 
+# --- messages a support agent holds never reach the bot ---------------------------------------
+
+MessageInterceptor = Callable[[MessageProcessor, UserMessage], Awaitable[bool]]
+_INTERCEPTORS: list[MessageInterceptor] = []
+
+
+def intercept_messages(interceptor: MessageInterceptor) -> None:
+    """From now on `interceptor` sees each message before the bot; True means it took it."""
+    if interceptor not in _INTERCEPTORS:
+        _INTERCEPTORS.append(interceptor)
+
+
+def _intercepting(handle_message: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    async def handle_message_unless_taken(
+        processor: MessageProcessor, message: UserMessage
+    ) -> list[dict[str, Any]] | None:
+        for interceptor in _INTERCEPTORS:
+            if await interceptor(processor, message):
+                return [] if isinstance(message.output_channel, CollectingOutputChannel) else None
+        result: list[dict[str, Any]] | None = await handle_message(processor, message)
+        return result
+
+    return functools.wraps(handle_message)(handle_message_unless_taken)
+
+
 PATCHES = (
     Patch(
         RemoteAction,
@@ -189,6 +219,14 @@ PATCHES = (
         _validated_once,
         "the action server's answers are validated without rebuilding the schema validator",
         relies_on=(RemoteAction.run, "self._validate_action_result("),
+    ),
+    Patch(
+        MessageProcessor,
+        "handle_message",
+        ("self", "message"),
+        _intercepting,
+        "a conversation held by a support agent gets the agent, not the bot",
+        relies_on=(Agent.handle_message, "self.processor.handle_message("),
     ),
 )
 

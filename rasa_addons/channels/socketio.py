@@ -22,6 +22,7 @@ from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
 from bot.settings import GuardSettings
+from rasa_addons.channels.reach import serve_socketio
 from rasa_addons.guards.channel import GuardedChannel
 from rasa_addons.guards.client import CLIENT_ADDRESS, address_of
 
@@ -61,4 +62,5 @@ class PersistentSocketIOInput(GuardedChannel, SocketIOInput):
             await handle_utterance(sid, data)
 
         sio.on(self.user_message_evt, user_uttered, namespace=self.namespace)
+        serve_socketio(sio, self.bot_message_evt, self.namespace)  # agent replies (docs/handoff.md)
         return blueprint

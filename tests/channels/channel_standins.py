@@ -126,6 +126,21 @@ class Cloud:
         )
 
 
+def cloud_env(cloud: Cloud) -> dict[str, str]:
+    """What a bot needs to talk to this stand-in as Slack and as Teams."""
+    return {
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_CHANNEL": SUPPORT_CHANNEL,
+        "SLACK_API_URL": cloud.url("/slack/api/"),
+        "MICROSOFT_APP_ID": APP_ID,
+        "MICROSOFT_APP_PASSWORD": "test-app-password",
+        "MICROSOFT_TENANT_ID": TENANT_ID,
+        "BOTFRAMEWORK_OPENID_URL": cloud.url("/botframework/openid"),
+        "MICROSOFT_LOGIN_URL": cloud.url("/login"),
+    }
+
+
 def user_texts(stack: Stack, sender: str) -> list[str]:
     """What the tracker recorded as the person's messages (the API is on in these stacks)."""
     return [e["text"] for e in stack.tracker(sender)["events"] if e["event"] == "user"]

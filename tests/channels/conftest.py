@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
-from channel_standins import APP_ID, SIGNING_SECRET, SUPPORT_CHANNEL, TENANT_ID, Cloud
+from channel_standins import Cloud, cloud_env
 
 from tools.stack import ONE_ADDRESS_LOAD_ENV, Stack, free_port
 
@@ -31,18 +31,7 @@ def channels_stack(
         rasa_port=free_port(),
         tracker_db_url=f"sqlite:///{var_dir / 'tracker.db'}",
     )
-    env = {
-        **ONE_ADDRESS_LOAD_ENV,
-        "SLACK_BOT_TOKEN": "xoxb-test-token",
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_CHANNEL": SUPPORT_CHANNEL,
-        "SLACK_API_URL": cloud.url("/slack/api/"),
-        "MICROSOFT_APP_ID": APP_ID,
-        "MICROSOFT_APP_PASSWORD": "test-app-password",
-        "MICROSOFT_TENANT_ID": TENANT_ID,
-        "BOTFRAMEWORK_OPENID_URL": cloud.url("/botframework/openid"),
-        "MICROSOFT_LOGIN_URL": cloud.url("/login"),
-    }
+    env = {**ONE_ADDRESS_LOAD_ENV, **cloud_env(cloud)}
     stack = Stack(settings, extra_env=env, log_dir=var_dir / "logs", start_action_server=False)
     with stack.running() as running:
         yield running

@@ -82,6 +82,10 @@ class Forwarder(ABC):
 
     can_find: ClassVar[bool] = False
 
+    def add_comment(self, reference: str, body: str, *, public: bool) -> None:
+        """Adds a comment to ticket `reference` (an internal note unless `public`); bot.handoff uses it."""
+        raise ForwardingError(f"the {self.name} helpdesk takes no comments from the bot", retryable=False)
+
     @property
     def auth(self) -> tuple[str, str]:
         """HTTP basic credentials (user, token) for helpdesks that use them."""

@@ -66,3 +66,8 @@ class JiraForwarder(Forwarder):
             if marker in str(summary):
                 return str(request["issueKey"])
         return None
+
+    def add_comment(self, reference: str, body: str, *, public: bool) -> None:
+        url = f"{self._requests_url}/{reference}/comment"
+        headers = {"Accept": "application/json"}
+        self.request("POST", url, json={"body": body, "public": public}, auth=self.auth, headers=headers)

@@ -51,3 +51,16 @@ class ServiceNowForwarder(Forwarder):
         )
         found = answer.get("result") if isinstance(answer, dict) else None
         return str(found[0]["number"]) if found else None
+
+    def add_comment(self, reference: str, body: str, *, public: bool) -> None:
+        """`comments` (the caller sees them) or `work_notes` (agents only) on incident `reference`."""
+        params = {"sysparm_query": f"number={reference}", "sysparm_fields": "sys_id", "sysparm_limit": "1"}
+        answer = self.json_of(
+            self.request("GET", self._incidents_url, params=params, auth=self.auth, headers=_JSON)
+        )
+        found = answer.get("result") if isinstance(answer, dict) else None
+        if not found:
+            raise ForwardingError(f"ServiceNow has no incident {reference}", retryable=True)
+        field = "comments" if public else "work_notes"
+        url = f"{self._incidents_url}/{found[0]['sys_id']}"
+        self.request("PATCH", url, json={field: body}, auth=self.auth, headers=_JSON)

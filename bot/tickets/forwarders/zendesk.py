@@ -59,3 +59,8 @@ class ZendeskForwarder(Forwarder):
         )
         found = answer.get("tickets") if isinstance(answer, dict) else None
         return str(found[0]["id"]) if found else None
+
+    def add_comment(self, reference: str, body: str, *, public: bool) -> None:
+        comment = {"ticket": {"comment": {"body": body, "public": public}}}
+        url = f"{self.settings.url}/api/v2/tickets/{reference}.json"
+        self.request("PUT", url, json=comment, auth=self.auth)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import text
 
+import bot.handoff.models  # noqa: F401  (the handoff tables share the ticket store's metadata)
 from bot.tickets.db import engine_for
 from bot.tickets.models import metadata
 

@@ -155,5 +155,5 @@ def test_db_upgrade_creates_the_schema_that_commands_need(
     code, _, err = run(capsys, "tickets", "list")
     assert code == 2 and "run `python -m bot db upgrade`" in err
     code, out, _ = run(capsys, "db", "upgrade")
-    assert code == 0 and "is at schema 0001 (the newest)" in out
+    assert code == 0 and "is at schema 0002 (the newest)" in out
     assert run(capsys, "tickets", "list")[:2] == (0, "No tickets.\n")

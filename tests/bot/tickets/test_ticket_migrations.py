@@ -6,6 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
+import bot.handoff.models  # noqa: F401  (its tables are part of the schema)
 from bot.tickets import migrate
 from bot.tickets.db import Database
 from bot.tickets.models import metadata
