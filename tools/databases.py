@@ -1,4 +1,5 @@
-"""Throwaway PostgreSQL databases and the local Redis, for the benchmark and the two-server tests."""
+"""PostgreSQL databases on the local server: throwaway ones for the benchmark and the
+two-server tests, and the named ones `make run STORE=postgres` keeps."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
@@ -25,4 +27,19 @@ def throwaway_postgres(prefix: str) -> Iterator[str]:
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def ensure_postgres_database(url: str) -> None:
+    """Creates the database `url` names when it does not exist yet (on the server of `url`)."""
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT", future=True)
+    try:
+        with admin.connect() as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
+            ).first()
+            if exists is None:
+                connection.execute(text(f'CREATE DATABASE "{target.database}"'))
+    finally:
         admin.dispose()
