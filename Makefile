@@ -111,7 +111,7 @@ validate: $(VENV)/.installed
 
 # Tests that need no trained model, no browser and no server (markers in pyproject.toml).
 unit: $(VENV)/.installed
-	@$(STEP) $(LOGS)/unit.log "Unit tests" --summary \
+	@HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-check} $(STEP) $(LOGS)/unit.log "Unit tests" --summary \
 	    $(PY) -m pytest -q -m "not servers and not browser"
 
 pytest: setup $(MODEL)

@@ -4,7 +4,7 @@ Rasa checks every answer of the action server against a JSON schema with
 `jsonschema.validate`, which first checks the schema itself against JSON Schema's
 meta-schema, every time: about 30 ms per custom action call here, and a message of this bot
 makes two to four calls (forms, validation, the served path). A validator built once does
-the same check in about 2 ms (README, "Performance"; likely the regression of RasaHQ/rasa#11717).
+the same check in about 2 ms (docs/benchmarks.md; likely the regression of RasaHQ/rasa#11717).
 """
 
 from __future__ import annotations

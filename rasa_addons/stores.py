@@ -1,4 +1,4 @@
-"""The lock store endpoints.yml selects by environment variable (README, "Deployment").
+"""The lock store endpoints.yml selects by environment variable (docs/deployment.md).
 
 Rasa serialises the messages of one conversation with a ticket lock. Several Rasa servers,
 or several Sanic workers of one server, must share it: `LOCK_STORE_URL=redis://...` puts it

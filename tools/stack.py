@@ -246,8 +246,13 @@ def is_up(url: str) -> bool:
         return False
 
 
+def _short(text: str) -> str:
+    """`text` with this checkout's path left out (sqlite:///var/tracker.db)."""
+    return text.replace(f"{PROJECT_ROOT}/", "")
+
+
 def _store(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True) if url else "in memory"
+    return _short(make_url(url).render_as_string(hide_password=True)) if url else "in memory"
 
 
 def _print_how_to_chat(stack: Stack) -> None:
@@ -258,9 +263,10 @@ def _print_how_to_chat(stack: Stack) -> None:
         f"  Terminal:  make shell   (in another terminal)\n"
         f"  HTTP:      curl -s {url}/webhooks/rest/webhook -d '{{\"sender\": \"me\", "
         f'"message": "I lost my phone"}}\'\n'
-        f"  Stores:    conversations {_store(settings.tracker_db_url)}, tickets "
-        f"{_store(settings.tickets_db_url)}, lock {_store(settings.lock_store_url)}\n"
-        f"  Logs:      {settings.var_dir / 'logs'}/   Stop: Ctrl-C",
+        f"  Stores:    conversations {_store(settings.tracker_db_url)}, "
+        f"lock {_store(settings.lock_store_url)}\n"
+        f"             tickets {_store(settings.tickets_db_url)}\n"
+        f"  Logs:      {_short(str(settings.var_dir / 'logs'))}/   Stop: Ctrl-C",
         flush=True,
     )
 
@@ -313,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
         if make_url(url).get_backend_name() == "postgresql":
             ensure_postgres_database(url)
     stack = Stack(settings, model=args.model, echo=os.environ.get("VERBOSE", "0") != "0")
-    print("==> Starting the action server and the Rasa server (about 30 seconds) ...", end="", flush=True)
+    print("==> Starting the action server and the Rasa server (loading the model) ...", end="", flush=True)
     started = time.monotonic()
     stopping = False
 
