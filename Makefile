@@ -52,7 +52,7 @@ setup: install widget nlp
 install: $(VENV)/.installed
 $(VENV)/.installed: requirements/lock.txt
 	@[ -x $(PY) ] || { py=$$(tools/find-python310) && "$$py" -m venv $(VENV); } || exit 1
-	@$(STEP) $(LOGS)/install.log "Installing the pinned Python packages (first time: about 3 minutes)" \
+	@$(STEP) $(LOGS)/install.log "Installing the pinned Python packages (first time: a few minutes)" \
 	    $(PIP) install --disable-pip-version-check -r requirements/lock.txt
 	@touch $@
 
@@ -71,7 +71,7 @@ $(WIDGET): web/package-lock.json web/package.json $(wildcard web/src/*)
 
 model: $(MODEL)
 $(MODEL): $(SPACY_DIR)/.built config.yml domain.yml $(DATA) $(wildcard rasa_addons/nlu/*.py)
-	@$(STEP) $(LOGS)/train.log "Training the Rasa model (about 1 to 2 minutes)" \
+	@$(STEP) $(LOGS)/train.log "Training the Rasa model (a few minutes)" \
 	    $(RASA) train --fixed-model-name recovery-bot --out models
 	@touch $@
 
