@@ -3,8 +3,6 @@
 # Each sets up what is missing first: .venv with Python 3.10, the pinned packages, the chat
 # widget, the spaCy pipeline and a trained model (retrained only when its inputs change).
 # Every stage prints one line; its full output goes to var/logs/<stage>.log (VERBOSE=1 shows it).
-# pip installs without compiling all 15,000 modules: Python compiles (and caches) only those
-# a process imports.
 
 VENV      ?= .venv
 PY        := $(VENV)/bin/python
@@ -32,6 +30,7 @@ export VERBOSE ?= 0
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONDONTWRITEBYTECODE := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
 .PHONY: help setup install nlp model widget run shell test check system store lint validate \
@@ -54,7 +53,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: requirements/lock.txt
 	@[ -x $(PY) ] || { py=$$(tools/find-python310) && "$$py" -m venv $(VENV); } || exit 1
 	@$(STEP) $(LOGS)/install.log "Installing the pinned Python packages (first time: a few minutes)" \
-	    $(PIP) install --disable-pip-version-check --no-compile -r requirements/lock.txt
+	    $(PIP) install --disable-pip-version-check -r requirements/lock.txt
 	@touch $@
 
 nlp: $(SPACY_DIR)/.built
