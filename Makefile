@@ -115,7 +115,7 @@ unit: $(VENV)/.installed
 	    $(PY) -m pytest -q -m "not servers and not browser"
 
 pytest: setup $(MODEL)
-	@$(STEP) $(LOGS)/pytest.log "pytest: the whole suite, with real servers and Chromium (5 to 15 minutes)" \
+	@$(STEP) $(LOGS)/pytest.log "pytest: the whole suite, with real servers and Chromium (the longest stage)" \
 	    --summary $(PY) -m pytest -q
 
 stories: setup $(MODEL)
