@@ -67,7 +67,8 @@ POSTGRES_ADMIN_URL = os.environ.get(
 @pytest.fixture(scope="session")
 def new_postgres_database() -> Iterator[Callable[[str], str]]:
     """Makes empty PostgreSQL databases (URL returned) that are dropped at the end of the run."""
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
+    # pool_pre_ping: the teardown still drops its databases after a restart of PostgreSQL mid-run
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True, pool_pre_ping=True)
     made: list[str] = []
 
     def make(prefix: str) -> str:
