@@ -1,6 +1,8 @@
-# Two commands matter: `make run` (bring the bot up) and `make test` (check everything).
-# Both set up what is missing first: .venv with Python 3.10, pinned packages, the spaCy
-# pipeline and a trained model (retrained only when data/, domain.yml or config.yml change).
+# Two commands matter: `make run` (bring the bot up) and `make test` (check everything);
+# `make check` is the quick inner loop (lint, types, unit tests: no model, browser or server).
+# Each sets up what is missing first: .venv with Python 3.10, the pinned packages, the chat
+# widget, the spaCy pipeline and a trained model (retrained only when its inputs change).
+# Every stage prints one line; its full output goes to var/logs/<stage>.log (VERBOSE=1 shows it).
 
 VENV      ?= .venv
 PY        := $(VENV)/bin/python
@@ -10,94 +12,131 @@ MODEL     := models/recovery-bot.tar.gz
 SPACY_DIR := var/spacy/en_recovery
 DATA      := $(shell find data -type f -name '*.yml' 2>/dev/null)
 WIDGET    := web/build/widget.js
+LOGS      := var/logs
+STEP      := tools/step
 ACTION_TEST_PORT ?=
 
+# STORE=postgres: the stores of a deployment (README, "Deploying"; docs/deployment.md) on the local PostgreSQL
+# and Redis; the databases are created when missing. Any of the URLs can be set instead.
+STORE ?= sqlite
+ifeq ($(STORE),postgres)
+POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432
+export TRACKER_DB_URL ?= $(POSTGRES_URL)/recovery_bot
+export TICKETS_DB_URL ?= $(POSTGRES_URL)/recovery_bot_tickets
+export LOCK_STORE_URL ?= redis://127.0.0.1:6379/1
+endif
+
+export VERBOSE ?= 0
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
-.PHONY: help setup nlp model widget run shell test lint validate pytest stories evaluate bench lock clean tickets-db
+.PHONY: help setup install nlp model widget run shell test check system store lint validate \
+        unit pytest stories evaluate bench lock clean tickets-db
 
 help:
 	@echo "make run     set up if needed, then start the bot on http://127.0.0.1:5005 (actions on 5055)"
+	@echo "             STORE=postgres: conversations and tickets in the local PostgreSQL, the lock in Redis"
 	@echo "make shell   chat with the bot in this terminal (starts it if it is not running)"
-	@echo "make test    set up if needed, then lint, validate data, pytest and Rasa test stories"
-	@echo "make bench   this bot against Rasa's starter bot: latency, throughput, memory (README, Performance)"
+	@echo "make test    everything: lint, types, data validation, the whole pytest suite, test stories"
+	@echo "make check   quick: lint, types and the unit tests (no model, browser or server)"
+	@echo "make bench   this bot against Rasa's starter bot: latency, throughput, memory"
+	@echo "VERBOSE=1    show everything the stages print (it always goes to $(LOGS)/)"
 
-setup: $(VENV)/.installed $(SPACY_DIR)/.built $(WIDGET) tickets-db
+# --- set-up ------------------------------------------------------------------------------
 
+setup: install widget nlp
+
+install: $(VENV)/.installed
 $(VENV)/.installed: requirements/lock.txt
-	@echo "==> Python environment: $(VENV) (first time: about 5 minutes)"
-	@if [ ! -x $(PY) ]; then \
-	    py=$$(tools/find-python310) || exit 1; \
-	    echo "    using $$py"; \
-	    "$$py" -m venv $(VENV) || exit 1; \
-	fi
-	@echo "==> Installing pinned packages from requirements/lock.txt"
-	@$(PIP) install --disable-pip-version-check -q -r requirements/lock.txt
+	@[ -x $(PY) ] || { py=$$(tools/find-python310) && "$$py" -m venv $(VENV); } || exit 1
+	@$(STEP) $(LOGS)/install.log "Installing the pinned Python packages (first time: a few minutes)" \
+	    $(PIP) install --disable-pip-version-check -r requirements/lock.txt
 	@touch $@
 
 nlp: $(SPACY_DIR)/.built
 $(SPACY_DIR)/.built: $(VENV)/.installed bot/nlp/patterns.yml bot/nlp/builder.py
-	@echo "==> Building the spaCy pipeline (blank English + entity ruler) into $(SPACY_DIR)"
-	@$(PY) -m bot build-nlp $(SPACY_DIR)
+	@$(STEP) $(LOGS)/nlp.log "Building the language pipeline (spaCy, blank English + patterns)" \
+	    $(PY) -m bot build-nlp $(SPACY_DIR)
 	@touch $@
 
 # The chat widget's bundle, built from web/src with the exact packages of web/package-lock.json.
 widget: $(WIDGET)
 $(WIDGET): web/package-lock.json web/package.json $(wildcard web/src/*)
-	@command -v npm >/dev/null || { echo "npm (Node.js 20 or later) builds the chat widget: apt-get install nodejs npm"; exit 1; }
-	@echo "==> Building the chat widget into $(WIDGET) (npm ci, esbuild)"
-	@cd web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && npm run --silent build
-
-# The ticket database (TICKETS_DB_URL) at the newest Alembic migration; quick when it is current.
-tickets-db: $(VENV)/.installed
-	@$(PY) -m bot db upgrade >/dev/null
+	@tools/prerequisites npm
+	@$(STEP) $(LOGS)/widget.log "Building the chat widget (npm ci, esbuild)" \
+	    sh -c 'cd web && npm ci --ignore-scripts --no-audit --no-fund && npm run build'
 
 model: $(MODEL)
 $(MODEL): $(SPACY_DIR)/.built config.yml domain.yml $(DATA) $(wildcard rasa_addons/nlu/*.py)
-	@echo "==> Training the Rasa model (data, domain or config changed; takes a few minutes)"
-	@$(RASA) train --fixed-model-name recovery-bot --out models
+	@$(STEP) $(LOGS)/train.log "Training the Rasa model (a few minutes)" \
+	    $(RASA) train --fixed-model-name recovery-bot --out models
 	@touch $@
 
-run: setup $(MODEL)
+# The ticket database (TICKETS_DB_URL) at the newest Alembic migration (the action server
+# also does this when it starts).
+tickets-db: $(VENV)/.installed
+	@$(PY) -m bot db upgrade
+
+# What the machine itself must give: checked first, so a missing piece stops the run at once.
+system:
+	@tools/prerequisites browser services npm
+store:
+	@$(if $(filter postgres,$(STORE)),tools/prerequisites services)
+
+# --- the two commands --------------------------------------------------------------------
+
+run: store setup $(MODEL)
 	@$(PY) -m tools.stack run
 
 shell: setup $(MODEL)
 	@$(PY) -m tools.chat
 
-test: setup $(MODEL) lint validate pytest stories
+test: system setup $(MODEL) lint validate pytest stories
 	@echo "==> All checks passed"
 
-lint: setup
-	@echo "==> ruff and mypy"
-	@$(PY) -m ruff check bot actions rasa_addons tools tests
-	@$(PY) -m mypy bot actions
+check: lint unit
+	@echo "==> Quick checks passed (make test runs everything)"
 
-validate: setup
-	@echo "==> rasa data validate"
-	@$(RASA) data validate --quiet
+# --- the stages of test and check --------------------------------------------------------
+
+lint: $(VENV)/.installed
+	@$(STEP) $(LOGS)/lint.log "ruff and mypy" \
+	    sh -c '$(PY) -m ruff check bot actions rasa_addons tools tests && $(PY) -m mypy bot actions'
+
+validate: $(VENV)/.installed
+	@$(STEP) $(LOGS)/validate.log "rasa data validate" $(RASA) data validate
+
+# Tests that need no trained model, no browser and no server (markers in pyproject.toml).
+unit: $(VENV)/.installed
+	@HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-check} $(STEP) $(LOGS)/unit.log "Unit tests" --summary \
+	    $(PY) -m pytest -q -m "not servers and not browser"
 
 pytest: setup $(MODEL)
-	@echo "==> pytest"
-	@$(PY) -m pytest
+	@$(STEP) $(LOGS)/pytest.log "pytest: the whole suite, with real servers and Chromium (the longest stage)" \
+	    --summary $(PY) -m pytest -q
 
 stories: setup $(MODEL)
-	@echo "==> Rasa test stories (tests/stories) against the trained model and a real action server"
-	@$(PY) -m tools.stack test-stories $(if $(ACTION_TEST_PORT),--action-port $(ACTION_TEST_PORT))
+	@$(STEP) $(LOGS)/stories.log "Rasa test stories against the model and a real action server" \
+	    $(PY) -m tools.stack test-stories $(if $(ACTION_TEST_PORT),--action-port $(ACTION_TEST_PORT))
 
-# The held-out evaluation (tests/evaluation): a benchmark of a few minutes, not part of `make test`.
+# --- measurements (not part of make test) ------------------------------------------------
+
+# The held-out evaluation (tests/evaluation): a benchmark of a few minutes.
 evaluate: setup $(MODEL)
 	@echo "==> Evaluating understanding on tests/evaluation (real bot, then rasa test nlu cross-validation)"
 	@$(PY) -m tools.evaluate
 
-# This bot against Rasa's starter bot (README, "Performance"); needs the local PostgreSQL and
-# Redis. Both models are trained (and timed) once and cached in var/bench/models.
+# This bot against Rasa's starter bot; needs the local PostgreSQL and Redis. Both models are
+# trained (and timed) once and cached in var/bench/models.
 bench: setup
+	@tools/prerequisites services
 	@echo "==> Benchmark: this bot (two servers) against Rasa's starter bot; several minutes"
 	@$(PY) -m tools.bench $(BENCH_ARGS)
+
+# --- maintenance -------------------------------------------------------------------------
 
 lock: $(VENV)/.installed
 	@$(PIP) install -q -r requirements/dev.in

@@ -1,7 +1,7 @@
 """Configuration from environment variables, with embedded defaults for one machine.
 
-Every setting a deployment may change is read here and nowhere else, so the README's
-table of variables and this module stay in step.
+Every setting a deployment may change is read here and nowhere else, so the table of
+variables in docs/configuration.md and this module stay in step.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class Settings:
 
 @dataclass(frozen=True)
 class SlackSettings:
-    """The Slack app (README, "Slack"); without a bot token and signing secret Slack is off."""
+    """The Slack app (docs/channels.md, "Slack"); without a bot token and signing secret Slack is off."""
 
     bot_token: str
     signing_secret: str
@@ -75,7 +75,7 @@ class SlackSettings:
 
 @dataclass(frozen=True)
 class TeamsSettings:
-    """The Azure bot behind Microsoft Teams (README, "Microsoft Teams"); unset means Teams is off."""
+    """The Azure bot behind Microsoft Teams (docs/channels.md); unset means Teams is off."""
 
     app_id: str
     app_password: str
@@ -103,7 +103,7 @@ HELPDESKS = ("webhook", "zendesk", "jira", "servicenow")
 
 @dataclass(frozen=True)
 class HelpdeskSettings:
-    """Where tickets are forwarded (README, "Support tickets"); `kind` empty: nowhere.
+    """Where tickets are forwarded (docs/tickets.md); `kind` empty: nowhere.
 
     HELPDESK            webhook | zendesk | jira | servicenow (unset: tickets stay local)
     HELPDESK_URL        webhook: the endpoint; others: the site, e.g. https://acme.zendesk.com
@@ -151,7 +151,7 @@ class HelpdeskSettings:
 
 @dataclass(frozen=True)
 class GuardSettings:
-    """Limits on what reaches the bot (README, "Security and resilience"); 0 turns a rate limit off.
+    """Limits on what reaches the bot (docs/security.md); 0 turns a rate limit off.
 
     MESSAGE_MAX_CHARS              longest message the bot reads (default 2000 characters)
     REQUEST_MAX_BYTES              largest REST webhook body (default 65536): larger gets 413

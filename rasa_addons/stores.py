@@ -1,4 +1,4 @@
-"""The tracker store and the lock store endpoints.yml names (README, "Deployment").
+"""The tracker store and the lock store endpoints.yml names (docs/deployment.md).
 
 Both read their URL from the environment with the embedded defaults of bot/settings.py, so
 plain `rasa run` needs no variable filled in for them:

@@ -20,7 +20,18 @@ from tools.stack import DEFAULT_MODEL, ONE_ADDRESS_LOAD_ENV, Stack, isolated_set
 # CI (HYPOTHESIS_PROFILE=ci in .ci/run) replays the same examples every run, so a red build
 # always points at a reproducible input; at a desk the property tests keep exploring.
 hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+# `make check` (the inner loop) tries fewer examples; `make test` and CI the full number.
+hypothesis_settings.register_profile("check", max_examples=20)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+BROWSER_TESTS = Path(__file__).parent / "browser"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks the browser tests, so `make check` (-m "not servers and not browser") leaves them out."""
+    for item in items:
+        if BROWSER_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="session")

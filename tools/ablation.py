@@ -5,7 +5,7 @@ and parsed (in process, after a warm-up) on the same held-out messages: the eval
 set of tools/evaluate.py when it exists, otherwise a stratified 20% of data/ (seed 42).
 Per variant: milliseconds per message, intent accuracy, and how often the recovery
 signals (account_type, lockout_state, is_admin entities) agree with the full pipeline.
-The table is Markdown, for the README's "Performance" section.
+The table is Markdown, for docs/benchmarks.md.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""Throwaway PostgreSQL databases and the local Redis: the one helper the benchmark, the chaos
-and two-server runs and every test fixture (tests/conftest.py) use."""
+"""PostgreSQL databases on the local server and the local Redis: the throwaway ones that the
+benchmark, the chaos and two-server runs and every test fixture (tests/conftest.py) use, and
+the named ones `make run STORE=postgres` keeps."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -22,7 +24,8 @@ class PostgresUnavailable(RuntimeError):
 @contextmanager
 def throwaway_postgres(prefix: str) -> Iterator[str]:
     """A new, empty database with a random name on the local server; dropped afterwards."""
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
+    # pool_pre_ping: the database is still dropped after a restart of PostgreSQL mid-run
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT", future=True, pool_pre_ping=True)
     name = f"{prefix}_{secrets.token_hex(6)}"
     try:
         with admin.connect() as connection:
@@ -35,4 +38,19 @@ def throwaway_postgres(prefix: str) -> Iterator[str]:
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def ensure_postgres_database(url: str) -> None:
+    """Creates the database `url` names when it does not exist yet (on the server of `url`)."""
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT", future=True)
+    try:
+        with admin.connect() as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
+            ).first()
+            if exists is None:
+                connection.execute(text(f'CREATE DATABASE "{target.database}"'))
+    finally:
         admin.dispose()

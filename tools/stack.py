@@ -13,21 +13,24 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import requests
+from sqlalchemy.engine import make_url
 
 from bot.settings import PROJECT_ROOT, Settings
+from tools.databases import ensure_postgres_database
 
 DEFAULT_MODEL = PROJECT_ROOT / "models" / "recovery-bot.tar.gz"
 
 # Tests, the evaluation and the benchmark play many people at once from this one machine, so
-# the limits per client address (README, "Security and resilience") would throttle them all
+# the limits per client address (docs/security.md) would throttle them all
 # together: their stacks add this to `extra_env`. Limits per conversation stay on.
 ONE_ADDRESS_LOAD_ENV = {"RATE_LIMIT_PER_CLIENT": "0", "TICKETS_PER_CLIENT": "0"}
 
@@ -78,6 +81,7 @@ class Stack:
     extra_env: Mapping[str, str] = field(default_factory=dict)
     log_dir: Path | None = None
     start_action_server: bool = True
+    echo: bool = False  # also copy the servers' output to this terminal (make run VERBOSE=1)
     _processes: list[subprocess.Popen[bytes]] = field(default_factory=list, init=False)
     _names: list[str] = field(default_factory=list, init=False)
 
@@ -133,10 +137,12 @@ class Stack:
             command,
             cwd=PROJECT_ROOT,
             env=self._env(),
-            stdout=log,
+            stdout=subprocess.PIPE if self.echo else log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        if self.echo:
+            threading.Thread(target=_copy_lines, args=(process, log, name), daemon=True).start()
         self._processes.append(process)
         self._names.append(name)
 
@@ -224,6 +230,16 @@ class Stack:
             self.stop()
 
 
+def _copy_lines(process: subprocess.Popen[bytes], log: BinaryIO, name: str) -> None:
+    """Writes what a server prints to its log file and, prefixed with its name, to stdout."""
+    assert process.stdout is not None
+    for line in process.stdout:
+        log.write(line)
+        log.flush()
+        sys.stdout.write(f"[{name}] {line.decode(errors='replace')}")
+        sys.stdout.flush()
+
+
 def is_up(url: str) -> bool:
     """True when `url` answers 200 within two seconds."""
     try:
@@ -232,16 +248,27 @@ def is_up(url: str) -> bool:
         return False
 
 
+def _short(text: str) -> str:
+    """`text` with this checkout's path left out (sqlite:///var/tracker.db)."""
+    return text.replace(f"{PROJECT_ROOT}/", "")
+
+
+def _store(url: str) -> str:
+    return _short(make_url(url).render_as_string(hide_password=True)) if url else "in memory"
+
+
 def _print_how_to_chat(stack: Stack) -> None:
-    url = stack.url()
+    url, settings = stack.url(), stack.settings
     print(
-        f"\nThe recovery bot is up (Rasa {url}, actions on port {stack.settings.action_port}).\n"
-        f"  Chat in the browser:     {url}/webhooks/widget/demo   (the web widget on a demo help page)\n"
-        f"  Chat in this terminal:   make shell   (in another terminal)\n"
-        f"  Chat over HTTP:          curl -s {url}/webhooks/rest/webhook \\\n"
-        f'                             -d \'{{"sender": "me", "message": "I lost my phone"}}\'\n'
-        f"  Logs:                    {stack.settings.var_dir / 'logs'}\n"
-        f"Press Ctrl-C to stop both servers.\n",
+        f"\nThe recovery bot is ready: Rasa {url}, actions on port {settings.action_port}.\n"
+        f"  Browser:   {url}/webhooks/widget/demo   (click \"Help with sign-in\")\n"
+        f"  Terminal:  make shell   (in another terminal)\n"
+        f"  HTTP:      curl -s {url}/webhooks/rest/webhook -d '{{\"sender\": \"me\", "
+        f'"message": "I lost my phone"}}\'\n'
+        f"  Stores:    conversations {_store(settings.tracker_db_url)}, "
+        f"lock {_store(settings.lock_store_url)}\n"
+        f"             tickets {_store(settings.tickets_db_url)}\n"
+        f"  Logs:      {_short(str(settings.var_dir / 'logs'))}/   Stop: Ctrl-C",
         flush=True,
     )
 
@@ -289,8 +316,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "test-stories":
         return test_stories(args.model, args.action_port or free_port())
-    stack = Stack(Settings.from_env(), model=args.model)
-    print("Starting the action server and the Rasa server (loading the model takes a while)...", flush=True)
+    settings = Settings.from_env()
+    for url in (settings.tracker_db_url, settings.tickets_db_url):
+        if make_url(url).get_backend_name() == "postgresql":
+            ensure_postgres_database(url)
+    stack = Stack(settings, model=args.model, echo=os.environ.get("VERBOSE", "0") != "0")
+    print("==> Starting the action server and the Rasa server (loading the model) ...", end="", flush=True)
+    started = time.monotonic()
     stopping = False
 
     def _stop(signum: int, frame: object) -> None:
@@ -299,7 +331,12 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
-    stack.start()
+    try:
+        stack.start()
+    except (RuntimeError, TimeoutError) as error:
+        print(f" FAILED: {error}", file=sys.stderr)
+        return 1
+    print(f" ready ({time.monotonic() - started:.0f}s)", flush=True)
     _print_how_to_chat(stack)
     try:
         while not stopping and stack.alive():

@@ -1,4 +1,4 @@
-"""Support tickets: stored once, forwarded to a helpdesk until it accepts them (README, "Support tickets")."""
+"""Support tickets: stored once, forwarded to a helpdesk until it accepts them (docs/tickets.md)."""
 
 from bot.tickets.db import Database, DatabaseError
 from bot.tickets.desk import Refused, TicketDesk

@@ -131,7 +131,7 @@ class TeamsInput(GuardedChannel):
             return OffChannel(cls.name(), missing)
         if missing:
             raise ValueError(
-                f"Teams is half configured: set {', '.join(missing)} too (README, Microsoft Teams)"
+                f"Teams is half configured: set {', '.join(missing)} too (docs/channels.md, Microsoft Teams)"
             )
         return cls(settings, seen_keys_from_env(cls.name()))
 

@@ -1,4 +1,4 @@
-"""Helpdesk forwarders, chosen by HELPDESK (README, "Support tickets")."""
+"""Helpdesk forwarders, chosen by HELPDESK (docs/tickets.md)."""
 
 from __future__ import annotations
 
