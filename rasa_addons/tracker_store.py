@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -42,6 +43,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from rasa.shared.utils.common import all_subclasses
 from sqlalchemy.exc import OperationalError
 
 from bot.settings import Settings
@@ -88,6 +90,30 @@ def _without_flush_wait(connection: Any, _: Any) -> None:
         cursor.execute("SET synchronous_commit TO off")
 
 
+@functools.cache
+def _event_classes() -> dict[str, type[Event]]:
+    """Event classes by type name, as Event.resolve_by_type finds them (the first one wins).
+
+    Rasa lists every subclass of Event again for each event it reads: a third of reading a
+    conversation's events.
+    """
+    classes: dict[str, type[Event]] = {}
+    for cls in all_subclasses(Event):
+        classes.setdefault(cls.type_name, cls)
+    return classes
+
+
+def _events(serialised: list[dict[str, Any]]) -> list[Event]:
+    """rasa.shared.core.events.deserialise_events with the class look-up made once."""
+    classes, events = _event_classes(), []
+    for data in serialised:
+        cls = classes.get(data.get("event", ""))
+        event = cls._from_parameters(data) if cls else Event.from_parameters(data)
+        if event:
+            events.append(event)
+    return events
+
+
 def _current_session(events: Sequence[Event]) -> int:
     """Index of the latest SessionStarted (where SQL's "current session" begins), or 0."""
     for index in range(len(events) - 1, -1, -1):
@@ -118,7 +144,7 @@ class LiveTrackerStore(SQLTrackerStore):
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         live = self._live_events(sender_id)
         if live is not None:
-            tracker = DialogueStateTracker.from_dict(sender_id, live, self.domain.slots)
+            tracker = DialogueStateTracker.from_events(sender_id, _events(live), self.domain.slots)
         else:
             tracker = await asyncio.to_thread(self._sql_retrieve, sender_id)
             if tracker is not None:
