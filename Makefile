@@ -18,13 +18,14 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
-.PHONY: help setup nlp model widget run shell test lint validate pytest stories evaluate bench lock clean tickets-db
+.PHONY: help setup nlp model widget run shell test lint validate pytest stories evaluate bench chaos lock clean tickets-db
 
 help:
 	@echo "make run     set up if needed, then start the bot on http://127.0.0.1:5005 (actions on 5055)"
 	@echo "make shell   chat with the bot in this terminal (starts it if it is not running)"
 	@echo "make test    set up if needed, then lint, validate data, pytest and Rasa test stories"
-	@echo "make bench   this bot against Rasa's starter bot: latency, throughput, memory (README, Performance)"
+	@echo "make bench   this bot against Rasa's starter bot: latency, throughput, memory (docs/benchmarks.md)"
+	@echo "make chaos   failover under load: kills a server, restarts PostgreSQL and Redis (docs/benchmarks.md)"
 
 setup: $(VENV)/.installed $(SPACY_DIR)/.built $(WIDGET) tickets-db
 
@@ -98,6 +99,12 @@ evaluate: setup $(MODEL)
 bench: setup
 	@echo "==> Benchmark: this bot (two servers) against Rasa's starter bot; several minutes"
 	@$(PY) -m tools.bench $(BENCH_ARGS)
+
+# Failover under load (docs/benchmarks.md): 50 people for 3 minutes while a Rasa server is
+# killed and this machine's PostgreSQL and Redis are restarted. Not part of `make test`.
+chaos: setup $(MODEL)
+	@echo "==> Chaos: two servers under load; restarts the local PostgreSQL and Redis; about 5 minutes"
+	@$(PY) -m tools.chaos $(CHAOS_ARGS)
 
 lock: $(VENV)/.installed
 	@$(PIP) install -q -r requirements/dev.in
