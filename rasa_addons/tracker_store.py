@@ -213,19 +213,20 @@ class LiveTrackerStore(SQLTrackerStore):
         delay = 0.1
         while True:
             try:
-                with self.session_scope() as session:
-                    session.add_all(
-                        self.SQLEvent(
-                            sender_id=sender_id,
-                            type_name=event.type_name,
-                            timestamp=data.get("timestamp"),
-                            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-                            action_name=data.get("name"),
-                            data=json.dumps(data),
-                        )
-                        for event, data in zip(events, serialised, strict=True)
-                    )
-                    session.commit()
+                rows = [
+                    {
+                        "sender_id": sender_id,
+                        "type_name": event.type_name,
+                        "timestamp": data.get("timestamp"),
+                        "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                        "action_name": data.get("name"),
+                        "data": json.dumps(data),
+                    }
+                    for event, data in zip(events, serialised, strict=True)
+                ]
+                # One INSERT for all of the turn's events (Rasa adds one ORM object per event).
+                with self.engine.begin() as connection:
+                    connection.execute(self.SQLEvent.__table__.insert(), rows)
                 return
             except OperationalError:
                 if time.monotonic() + delay > deadline:

@@ -224,8 +224,8 @@ def wait_first_answer(deployment: Deployment, timeout: float = 300.0) -> float:
     return time.monotonic() - deployment.started
 
 
-def rss_mib(pid: int) -> float:
-    """Resident memory of a process and its descendants (Sanic workers), in MiB."""
+def _tree(pid: int) -> list[int]:
+    """A process and its descendants (Sanic workers)."""
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -233,16 +233,41 @@ def rss_mib(pid: int) -> float:
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    total, pending = 0, [pid]
+    found, pending = [], [pid]
     while pending:
         current = pending.pop()
+        found.append(current)
         pending.extend(children.get(current, []))
+    return found
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process and its descendants, in MiB."""
+    total = 0
+    for current in _tree(pid):
         try:
             status = Path(f"/proc/{current}/status").read_text()
         except OSError:
             continue
         total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
     return total / 1024
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """CPU time (user + system) the processes and their descendants have used so far.
+
+    Unlike wall-clock figures, CPU per message hardly depends on what else the shared machine
+    runs, so it compares the two bots fairly on a busy machine.
+    """
+    total = 0
+    for pid in pids:
+        for current in _tree(pid):
+            try:
+                fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 # --- measuring --------------------------------------------------------------------------------
@@ -308,7 +333,13 @@ def measure(contenders: Sequence[Contender], repeats: int, conversations: int) -
             for contender, deployment in zip(contenders, deployments, strict=True):
                 contender.single.append(_single_user(deployment, contender.dialogues))
             for contender, deployment in zip(contenders, deployments, strict=True):
+                servers = deployment.rasa_pids + ([deployment.action_pid] if deployment.action_pid else [])
+                before = cpu_seconds(servers)
                 contender.concurrent.append(_concurrent(deployment, contender.dialogues, conversations))
+                used = cpu_seconds(servers) - before
+                contender.concurrent[-1]["cpu_ms_per_message"] = (
+                    1000 * used / max(1, contender.concurrent[-1]["messages"])
+                )
                 print(f"    run {run + 1}/{repeats} {contender.name}: {contender.concurrent[-1]}", flush=True)
             for users in (u for u in LOAD_STEPS if u not in (1, CONCURRENT_USERS)):
                 for contender, deployment in zip(contenders, deployments, strict=True):
@@ -324,6 +355,7 @@ def measure(contenders: Sequence[Contender], repeats: int, conversations: int) -
                     "messages_per_second": statistics.median(r["messages_per_second"] for r in concurrent),
                     "p95_ms": statistics.median(r["p95_ms"] for r in concurrent),
                     "errors": sum(r["errors"] + r["unexpected"] for r in single + concurrent),
+                    "cpu_ms_per_message": statistics.median(r["cpu_ms_per_message"] for r in concurrent),
                 },
                 "rasa_server_rss_mib": max(rasa_rss),
                 "rasa_servers_rss_mib_total": sum(rasa_rss),
@@ -395,6 +427,7 @@ ROWS: list[tuple[str, tuple[str, ...], float | None, str]] = [
     (f"{CONCURRENT_USERS} users: msg/s", ("concurrent", "messages_per_second"), 2.0, "ge"),
     (f"{CONCURRENT_USERS} users: p95 (ms)", ("concurrent", "p95_ms"), None, "le"),
     (f"{CONCURRENT_USERS} users: errors", ("concurrent", "errors"), None, "le"),
+    ("CPU ms per message (all bot processes)", ("concurrent", "cpu_ms_per_message"), 0.5, "le"),
     ("Rasa server RSS (MiB, per server)", ("rasa_server_rss_mib",), 1.0, "le"),
     ("Rasa servers RSS (MiB, total)", ("rasa_servers_rss_mib_total",), None, "le"),
     ("action server RSS (MiB)", ("action_server_rss_mib",), None, "le"),
@@ -462,6 +495,9 @@ def main(argv: list[str] | None = None) -> int:
         "--ablation", action="store_true", help="measure each pipeline component's cost instead"
     )
     parser.add_argument(
+        "--breakdown", action="store_true", help="time each step of a message in process instead"
+    )
+    parser.add_argument(
         "--stores",
         action="store_true",
         help="measure the tracker store options instead (tools/bench_stores.py)",
@@ -472,6 +508,10 @@ def main(argv: list[str] | None = None) -> int:
         from tools.ablation import run_ablation
 
         return run_ablation(args.retrain)
+    if args.breakdown:
+        from tools.bench_breakdown import run_breakdown
+
+        return run_breakdown()
     if args.stores:
         from tools.bench_stores import run_store_bench
 
