@@ -436,10 +436,24 @@ def run(seconds: float, services: bool) -> int:
                     lost_turns += max(0, times - kept[message])
                 sent = collections.Counter(record.sent_turns[sender])
                 duplicated_turns += sum(max(0, kept[m] - sent[m]) for m in kept)
+            report(record, helpdesk, in_db, lost_turns, duplicated_turns, restarts, seconds, ended)
         finally:
             if services:
                 ensure_postgres()
                 ensure_redis(redis_args)
+    return 0
+
+
+def report(
+    record: Record,
+    helpdesk: Helpdesk,
+    in_db: set[str],
+    lost_turns: int,
+    duplicated_turns: int,
+    restarts: list[tuple[str, float]],
+    seconds: float,
+    ended: float,
+) -> None:
     arrived = helpdesk.ticket_ids()
     arrived_count = collections.Counter(arrived)
     print(
@@ -469,8 +483,7 @@ def run(seconds: float, services: bool) -> int:
         print(f"  {label:52} {value:>8}")
     print("  error replies people saw:" + ("" if record.error_replies else " none"))
     for reply, count in record.error_replies.most_common():
-        print(f"    {count:5} x {reply}")
-    return 0
+        print(f"    {count:5} x {reply}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

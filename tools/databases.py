@@ -16,7 +16,7 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 @contextmanager
 def throwaway_postgres(prefix: str) -> Iterator[str]:
     """A new, empty database with a random name on the local server; dropped afterwards."""
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT", future=True, pool_pre_ping=True)
     name = f"{prefix}_{secrets.token_hex(6)}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
