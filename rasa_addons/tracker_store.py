@@ -32,8 +32,8 @@ import json
 import logging
 import os
 import time
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import redis
@@ -50,6 +50,7 @@ from bot.settings import Settings
 from rasa_addons import action_client
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 KEY_PREFIX = "tracker:"
 # A live session stays in Redis this long after its last message (Rasa starts a new session
@@ -195,8 +196,14 @@ class LiveTrackerStore(SQLTrackerStore):
 
     def _stored_count(self, sender_id: str) -> int:
         """Events of the current session already in SQL (Rasa's own count before a save)."""
-        with self.session_scope() as session:
-            return int(self._event_query(session, sender_id, fetch_events_from_all_sessions=False).count())
+
+        def count() -> int:
+            with self.session_scope() as session:
+                return int(
+                    self._event_query(session, sender_id, fetch_events_from_all_sessions=False).count()
+                )
+
+        return _retrying(count)
 
     def _push(self, sender_id: str, expected: int, texts: list[str]) -> None:
         if self._append is None:
@@ -209,28 +216,36 @@ class LiveTrackerStore(SQLTrackerStore):
                 self.red.delete(KEY_PREFIX + sender_id)  # type: ignore[union-attr]
 
     def _sql_append(self, sender_id: str, events: list[Event], serialised: list[dict[str, Any]]) -> None:
-        deadline = time.monotonic() + SQL_RETRY_SECONDS
-        delay = 0.1
-        while True:
-            try:
-                rows = [
-                    {
-                        "sender_id": sender_id,
-                        "type_name": event.type_name,
-                        "timestamp": data.get("timestamp"),
-                        "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-                        "action_name": data.get("name"),
-                        "data": json.dumps(data),
-                    }
-                    for event, data in zip(events, serialised, strict=True)
-                ]
-                # One INSERT for all of the turn's events (Rasa adds one ORM object per event).
-                with self.engine.begin() as connection:
-                    connection.execute(self.SQLEvent.__table__.insert(), rows)
-                return
-            except OperationalError:
-                if time.monotonic() + delay > deadline:
-                    raise
-                logger.warning("tracker database unavailable; retrying the save in %.1fs", delay)
-                time.sleep(delay)
-                delay = min(1.0, delay * 2)
+        rows = [
+            {
+                "sender_id": sender_id,
+                "type_name": event.type_name,
+                "timestamp": data.get("timestamp"),
+                "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                "action_name": data.get("name"),
+                "data": json.dumps(data),
+            }
+            for event, data in zip(events, serialised, strict=True)
+        ]
+
+        def insert() -> None:
+            # One INSERT for all of the turn's events (Rasa adds one ORM object per event).
+            with self.engine.begin() as connection:
+                connection.execute(self.SQLEvent.__table__.insert(), rows)
+
+        _retrying(insert)
+
+
+def _retrying(work: Callable[[], T]) -> T:
+    """`work()`, tried again for up to SQL_RETRY_SECONDS while the database is unavailable."""
+    deadline = time.monotonic() + SQL_RETRY_SECONDS
+    delay = 0.1
+    while True:
+        try:
+            return work()
+        except OperationalError:
+            if time.monotonic() + delay > deadline:
+                raise
+            logger.warning("tracker database unavailable; trying again in %.1fs", delay)
+            time.sleep(delay)
+            delay = min(1.0, delay * 2)
