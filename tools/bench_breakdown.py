@@ -16,7 +16,6 @@ import collections
 import functools
 import logging
 import os
-import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -24,9 +23,9 @@ from contextlib import ExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
-from tools.databases import REDIS_URL, throwaway_postgres
+from tools.databases import REDIS_URL, scaled_settings
 from tools.dialogues import RECOVERY_DIALOGUES, STARTER_DIALOGUES, Dialogue
-from tools.stack import ONE_ADDRESS_LOAD_ENV, Stack, isolated_settings
+from tools.stack import ONE_ADDRESS_LOAD_ENV, Stack
 
 ROUNDS = 4  # each dialogue this many times
 STEPS = ("NLU (parse)", "lock", "read conversation", "policies", "custom action calls", "save conversation")
@@ -174,12 +173,8 @@ def run_breakdown() -> int:
     ours, starter = our_model(False), starter_model(False)
     results: dict[str, tuple[float, Timings]] = {}
     with ExitStack() as stack:
-        tracker_url = stack.enter_context(throwaway_postgres("breakdown_tracker"))
-        tickets_url = stack.enter_context(throwaway_postgres("breakdown_tickets"))
-        var_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="breakdown-")))
-        settings = isolated_settings(
-            var_dir, tracker_db_url=tracker_url, tickets_db_url=tickets_url, lock_store_url=REDIS_URL
-        )
+        settings = stack.enter_context(scaled_settings("breakdown"))
+        tracker_url, tickets_url = settings.tracker_db_url, settings.tickets_db_url
         actions = Stack(settings, rasa_ports=(), extra_env=ONE_ADDRESS_LOAD_ENV)
         stack.enter_context(actions.running())
         os.environ.update(

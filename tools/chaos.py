@@ -32,7 +32,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -40,7 +39,6 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -50,10 +48,10 @@ from sqlalchemy import create_engine, text
 from bot.settings import PROJECT_ROOT
 from bot.tickets import find_ticket_id
 from rasa_addons.guards.messages import Replies
-from tools.databases import REDIS_URL, throwaway_postgres
+from tools.databases import scaled_settings
 from tools.dialogues import RECOVERY_DIALOGUES, Dialogue
 from tools.load import answer_text
-from tools.stack import DEFAULT_MODEL, ONE_ADDRESS_LOAD_ENV, Stack, free_port, isolated_settings, wait_until
+from tools.stack import DEFAULT_MODEL, ONE_ADDRESS_LOAD_ENV, Stack, free_port, wait_until
 
 USERS = 50
 ANSWER_WITHIN_SECONDS = 10.0
@@ -363,12 +361,8 @@ def run(seconds: float, services: bool) -> int:
     record = Record()
     restarts: list[tuple[str, float]] = []
     with ExitStack() as stack:
-        tracker_url = stack.enter_context(throwaway_postgres("chaos_tracker"))
-        tickets_url = stack.enter_context(throwaway_postgres("chaos_tickets"))
-        var_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="chaos-")))
-        settings = isolated_settings(
-            var_dir, tracker_db_url=tracker_url, tickets_db_url=tickets_url, lock_store_url=REDIS_URL
-        )
+        settings = stack.enter_context(scaled_settings("chaos"))
+        tickets_url = settings.tickets_db_url
         env = {
             **ONE_ADDRESS_LOAD_ENV,
             "HELPDESK": "webhook",
