@@ -34,7 +34,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
 .PHONY: help setup install nlp model widget run shell test check system store lint validate \
-        unit pytest stories evaluate bench lock clean tickets-db
+        unit pytest stories evaluate bench chaos lock clean tickets-db
 
 help:
 	@echo "make run     set up if needed, then start the bot on http://127.0.0.1:5005 (actions on 5055)"
@@ -43,6 +43,7 @@ help:
 	@echo "make test    everything: lint, types, data validation, the whole pytest suite, test stories"
 	@echo "make check   quick: lint, types and the unit tests (no model, browser or server)"
 	@echo "make bench   this bot against Rasa's starter bot: latency, throughput, memory"
+	@echo "make chaos   failover under load: kills a server, restarts PostgreSQL and Redis (docs/benchmarks.md)"
 	@echo "VERBOSE=1    show everything the stages print (it always goes to $(LOGS)/)"
 
 # --- set-up ------------------------------------------------------------------------------
@@ -135,6 +136,12 @@ bench: setup
 	@tools/prerequisites services
 	@echo "==> Benchmark: this bot (two servers) against Rasa's starter bot; several minutes"
 	@$(PY) -m tools.bench $(BENCH_ARGS)
+
+# Failover under load (docs/benchmarks.md): 50 people for 3 minutes while a Rasa server is
+# killed and this machine's PostgreSQL and Redis are restarted. Not part of `make test`.
+chaos: setup $(MODEL)
+	@echo "==> Chaos: two servers under load; restarts the local PostgreSQL and Redis; about 5 minutes"
+	@$(PY) -m tools.chaos $(CHAOS_ARGS)
 
 # --- maintenance -------------------------------------------------------------------------
 

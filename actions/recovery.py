@@ -1,4 +1,8 @@
-"""Recovery conversation actions: the form's questions and serving playbook steps."""
+"""Recovery conversation actions: the form's questions and serving playbook steps.
+
+One call to the action server per message (docs/benchmarks.md): the form's validation also
+serves the steps when the last question is answered, so no second action runs after it.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,15 @@ def facts_of(tracker: Tracker) -> Facts:
     return {name: tracker.get_slot(name) for name in default_playbook().fact_values}
 
 
+def serve_matching(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """Sends the steps of the playbook entry that fits the known facts (the fallback if none)."""
+    entry = default_playbook().match(facts_of(tracker))
+    if entry is None:
+        dispatcher.utter_message(response="utter_fallback")
+        return []
+    return serve(dispatcher, entry)
+
+
 def serve(dispatcher: CollectingDispatcher, entry: PlaybookEntry) -> list[EventType]:
     """Sends the entry's steps; where self-service may not be enough, says a person can help."""
     dispatcher.utter_message(text=entry_markdown(entry))
@@ -28,10 +41,20 @@ def serve(dispatcher: CollectingDispatcher, entry: PlaybookEntry) -> list[EventT
 
 
 class ValidateRecoveryForm(FormValidationAction):
-    """Asks only the questions the playbook needs, and reads typed short answers."""
+    """Asks only the questions the playbook needs, reads typed short answers, and serves the
+    steps in the same call once nothing is missing."""
 
     def name(self) -> str:
         return "validate_recovery_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        events: list[EventType] = list(await super().run(dispatcher, tracker, domain))
+        requested = [e for e in events if e.get("event") == "slot" and e.get("name") == "requested_slot"]
+        if requested and requested[-1].get("value") is None:  # the form ends with this message
+            events += serve_matching(dispatcher, tracker)
+        return events
 
     async def next_requested_slot(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -59,22 +82,6 @@ class ValidateRecoveryForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         return self._short_answer("is_admin", tracker)
-
-
-class ActionServeRecoveryPath(Action):
-    """Sends the steps of the playbook entry that fits the known facts."""
-
-    def name(self) -> str:
-        return "action_serve_recovery_path"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        entry = default_playbook().match(facts_of(tracker))
-        if entry is None:
-            dispatcher.utter_message(response="utter_fallback")
-            return []
-        return serve(dispatcher, entry)
 
 
 class ActionExplainQuestion(Action):

@@ -1,6 +1,6 @@
 """The only replacements of Rasa functions this project makes, checked before they are made.
 
-Rasa 3.6 offers no extension point for these four, so they stay patches:
+Rasa 3.6 offers no extension point for these five, so they stay patches:
 
 - `RemoteAction.run` notes a custom action that failed (action server down, an error in it)
   for the message guard's apology (Rasa's processor logs the failure and goes on as if the
@@ -11,6 +11,8 @@ Rasa 3.6 offers no extension point for these four, so they stay patches:
   their recovery); the guard apologises and the person sends the message again;
 - `RemoteAction._validate_action_result` checks the action server's answer with a validator
   built once instead of once per call (about 30 ms per call; RasaHQ/rasa#11717);
+- `EndpointConfig.request` sends through one pooled, kept-alive session per endpoint instead of
+  a new connection per call to the action server (rasa_addons/action_client.py);
 - `MessageProcessor.handle_message` first offers the message to the registered interceptors
   (`intercept_messages`): the live handoff (rasa_addons/handoff_relay.py) takes the messages of
   a conversation an agent holds, inside the conversation's lock and after the message guard.
@@ -45,6 +47,9 @@ from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.exceptions import RasaException
+from rasa.utils.endpoints import EndpointConfig
+
+from rasa_addons.action_client import pooled_request
 
 RASA_VERSION = "3.6.21"  # the version whose internals every patch below was written against
 
@@ -219,6 +224,14 @@ PATCHES = (
         _validated_once,
         "the action server's answers are validated without rebuilding the schema validator",
         relies_on=(RemoteAction.run, "self._validate_action_result("),
+    ),
+    Patch(
+        EndpointConfig,
+        "request",
+        ("self", "method", "subpath", "content_type", "compress", "kwargs"),
+        lambda _: pooled_request,
+        "calls to the action server reuse kept-alive connections",
+        relies_on=(RemoteAction.run, "await self.action_endpoint.request("),
     ),
     Patch(
         MessageProcessor,

@@ -49,6 +49,8 @@ STARTER_DIR = MODELS_DIR / f"starter-rasa-{rasa.__version__}"  # its endpoints.y
 # `rasa test nlu` cross-validation on data/, as tools/evaluate.py (`make evaluate`) runs it.
 EVALUATION_REPORT = PROJECT_ROOT / "results" / "cross-validation" / "intent_report.json"
 CONCURRENT_USERS = 20
+# How cost grows with load: every run also plays these numbers of people at once.
+LOAD_STEPS = (1, 5, 20, 50)
 RASA_ENV = {
     "RASA_TELEMETRY_ENABLED": "false",
     "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -222,8 +224,8 @@ def wait_first_answer(deployment: Deployment, timeout: float = 300.0) -> float:
     return time.monotonic() - deployment.started
 
 
-def rss_mib(pid: int) -> float:
-    """Resident memory of a process and its descendants (Sanic workers), in MiB."""
+def _tree(pid: int) -> list[int]:
+    """A process and its descendants (Sanic workers)."""
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -231,16 +233,41 @@ def rss_mib(pid: int) -> float:
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    total, pending = 0, [pid]
+    found, pending = [], [pid]
     while pending:
         current = pending.pop()
+        found.append(current)
         pending.extend(children.get(current, []))
+    return found
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process and its descendants, in MiB."""
+    total = 0
+    for current in _tree(pid):
         try:
             status = Path(f"/proc/{current}/status").read_text()
         except OSError:
             continue
         total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
     return total / 1024
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """CPU time (user + system) the processes and their descendants have used so far.
+
+    Unlike wall-clock figures, CPU per message hardly depends on what else the shared machine
+    runs, so it compares the two bots fairly on a busy machine.
+    """
+    total = 0
+    for pid in pids:
+        for current in _tree(pid):
+            try:
+                fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 # --- measuring --------------------------------------------------------------------------------
@@ -256,6 +283,7 @@ class Contender:
     training_seconds: float
     single: list[dict[str, Any]] = field(default_factory=list)
     concurrent: list[dict[str, Any]] = field(default_factory=list)
+    steps: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def _single_user(deployment: Deployment, dialogues: Sequence[Dialogue]) -> dict[str, Any]:
@@ -269,10 +297,13 @@ def _single_user(deployment: Deployment, dialogues: Sequence[Dialogue]) -> dict[
     }
 
 
-def _concurrent(deployment: Deployment, dialogues: Sequence[Dialogue], conversations: int) -> dict[str, Any]:
-    result = asyncio.run(run_load(deployment.urls, dialogues, CONCURRENT_USERS, conversations))
+def _concurrent(
+    deployment: Deployment, dialogues: Sequence[Dialogue], conversations: int, users: int = CONCURRENT_USERS
+) -> dict[str, Any]:
+    result = asyncio.run(run_load(deployment.urls, dialogues, users, conversations))
     return {
         "messages_per_second": result.messages_per_second,
+        "p50_ms": 1000 * percentile(result.latencies, 0.5),
         "p95_ms": 1000 * percentile(result.latencies, 0.95),
         "messages": len(result.samples),
         "errors": result.errors,
@@ -302,8 +333,18 @@ def measure(contenders: Sequence[Contender], repeats: int, conversations: int) -
             for contender, deployment in zip(contenders, deployments, strict=True):
                 contender.single.append(_single_user(deployment, contender.dialogues))
             for contender, deployment in zip(contenders, deployments, strict=True):
+                servers = deployment.rasa_pids + ([deployment.action_pid] if deployment.action_pid else [])
+                before = cpu_seconds(servers)
                 contender.concurrent.append(_concurrent(deployment, contender.dialogues, conversations))
+                used = cpu_seconds(servers) - before
+                contender.concurrent[-1]["cpu_ms_per_message"] = (
+                    1000 * used / max(1, contender.concurrent[-1]["messages"])
+                )
                 print(f"    run {run + 1}/{repeats} {contender.name}: {contender.concurrent[-1]}", flush=True)
+            for users in (u for u in LOAD_STEPS if u not in (1, CONCURRENT_USERS)):
+                for contender, deployment in zip(contenders, deployments, strict=True):
+                    step = _concurrent(deployment, contender.dialogues, conversations, users)
+                    contender.steps.setdefault(users, []).append(step)
         for contender, deployment in zip(contenders, deployments, strict=True):
             rasa_rss = [rss_mib(pid) for pid in deployment.rasa_pids]
             single, concurrent = contender.single, contender.concurrent
@@ -314,13 +355,54 @@ def measure(contenders: Sequence[Contender], repeats: int, conversations: int) -
                     "messages_per_second": statistics.median(r["messages_per_second"] for r in concurrent),
                     "p95_ms": statistics.median(r["p95_ms"] for r in concurrent),
                     "errors": sum(r["errors"] + r["unexpected"] for r in single + concurrent),
+                    "cpu_ms_per_message": statistics.median(r["cpu_ms_per_message"] for r in concurrent),
                 },
                 "rasa_server_rss_mib": max(rasa_rss),
                 "rasa_servers_rss_mib_total": sum(rasa_rss),
                 "action_server_rss_mib": rss_mib(deployment.action_pid) if deployment.action_pid else None,
+                "load_steps": _load_steps(contender),
                 "runs": {"single": single, "concurrent": concurrent},
             }
     return results
+
+
+def _load_steps(contender: Contender) -> dict[str, dict[str, float]]:
+    """Medians per number of people at once (1 and CONCURRENT_USERS from the main runs)."""
+    runs = {1: contender.single, CONCURRENT_USERS: contender.concurrent, **contender.steps}
+    steps = {}
+    for users in LOAD_STEPS:
+        if users == 1:
+            # one person: the single-user runs (p50, p95), throughput from their round trips
+            steps["1"] = {
+                "p50_ms": statistics.median(r["p50_ms"] for r in runs[1]),
+                "p95_ms": statistics.median(r["p95_ms"] for r in runs[1]),
+                "messages_per_second": 1000 / statistics.median(r["p50_ms"] for r in runs[1]),
+                "errors": sum(r["errors"] + r["unexpected"] for r in runs[1]),
+            }
+            continue
+        steps[str(users)] = {
+            key: statistics.median(r[key] for r in runs[users])
+            for key in ("messages_per_second", "p50_ms", "p95_ms")
+        } | {"errors": sum(r["errors"] + r["unexpected"] for r in runs[users])}
+    return steps
+
+
+def load_table(ours: dict[str, Any], starter: dict[str, Any]) -> str:
+    """How cost grows with load, both bots side by side."""
+    lines = [
+        f"{'people at once':>14}  {'this bot: msg/s   p50   p95 err':>32}"
+        f"  {'starter: msg/s   p50   p95 err':>31}  {'msg/s ratio':>11}"
+    ]
+    for users in map(str, LOAD_STEPS):
+        mine, theirs = ours["load_steps"][users], starter["load_steps"][users]
+        cells = [
+            f"{r['messages_per_second']:>6.1f} {r['p50_ms']:>5.0f} {r['p95_ms']:>5.0f} {r['errors']:>3}"
+            for r in (mine, theirs)
+        ]
+        ratio = mine["messages_per_second"] / theirs["messages_per_second"]
+        lines.append(f"{users:>14}  {cells[0]:>32}  {cells[1]:>31}  {ratio:>10.2f}x")
+    lines.append("(1 person: msg/s is 1000 / p50; ms are round trips of POST /webhooks/rest/webhook)")
+    return "\n".join(lines)
 
 
 def evaluation_figures() -> dict[str, Any] | None:
@@ -345,6 +427,7 @@ ROWS: list[tuple[str, tuple[str, ...], float | None, str]] = [
     (f"{CONCURRENT_USERS} users: msg/s", ("concurrent", "messages_per_second"), 2.0, "ge"),
     (f"{CONCURRENT_USERS} users: p95 (ms)", ("concurrent", "p95_ms"), None, "le"),
     (f"{CONCURRENT_USERS} users: errors", ("concurrent", "errors"), None, "le"),
+    ("CPU ms per message (all bot processes)", ("concurrent", "cpu_ms_per_message"), 0.5, "le"),
     ("Rasa server RSS (MiB, per server)", ("rasa_server_rss_mib",), 1.0, "le"),
     ("Rasa servers RSS (MiB, total)", ("rasa_servers_rss_mib_total",), None, "le"),
     ("action server RSS (MiB)", ("action_server_rss_mib",), None, "le"),
@@ -411,12 +494,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--ablation", action="store_true", help="measure each pipeline component's cost instead"
     )
+    parser.add_argument(
+        "--breakdown", action="store_true", help="time each step of a message in process instead"
+    )
+    parser.add_argument(
+        "--stores",
+        action="store_true",
+        help="measure the tracker store options instead (tools/bench_stores.py)",
+    )
     args = parser.parse_args(argv)
     (BENCH_DIR / "logs").mkdir(parents=True, exist_ok=True)
     if args.ablation:
         from tools.ablation import run_ablation
 
         return run_ablation(args.retrain)
+    if args.breakdown:
+        from tools.bench_breakdown import run_breakdown
+
+        return run_breakdown()
+    if args.stores:
+        from tools.bench_stores import run_store_bench
+
+        return run_store_bench()
 
     starter, ours = starter_model(args.retrain), our_model(args.retrain, args.config.resolve())
     measured = measure(
@@ -440,6 +539,7 @@ def main(argv: list[str] | None = None) -> int:
         "nlu": evaluation_figures(),
     }
     printed = table(results["ours"], results["starter"], results["nlu"])
+    printed += "\n\n" + load_table(results["ours"], results["starter"])
     results["table"] = printed
     out = BENCH_DIR / f"bench-{time.strftime('%Y%m%dT%H%M%S')}.json"
     out.write_text(json.dumps(results, indent=2))

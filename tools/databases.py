@@ -6,12 +6,18 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+
+from bot.settings import Settings
+from tools.stack import isolated_settings
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
@@ -54,3 +60,21 @@ def ensure_postgres_database(url: str) -> None:
                 connection.execute(text(f'CREATE DATABASE "{target.database}"'))
     finally:
         admin.dispose()
+
+
+@contextmanager
+def scaled_settings(prefix: str, **changes: Any) -> Iterator[Settings]:
+    """A bot's own settings as deployed at scale: throwaway tracker and ticket databases on the
+    local PostgreSQL, the lock store (and live sessions) in the local Redis."""
+    with (
+        throwaway_postgres(f"{prefix}_tracker") as tracker_url,
+        throwaway_postgres(f"{prefix}_tickets") as tickets_url,
+        tempfile.TemporaryDirectory(prefix=f"{prefix}-") as folder,
+    ):
+        yield isolated_settings(
+            Path(folder),
+            tracker_db_url=tracker_url,
+            tickets_db_url=tickets_url,
+            lock_store_url=REDIS_URL,
+            **changes,
+        )

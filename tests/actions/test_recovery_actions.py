@@ -12,7 +12,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.recovery import (
     ActionExplainQuestion,
-    ActionServeRecoveryPath,
     ActionStepsDidNotWork,
     ValidateRecoveryForm,
 )
@@ -63,14 +62,18 @@ def test_form_reads_a_typed_short_answer_to_its_open_question() -> None:
     assert SlotSet("requested_slot", "lockout_state") in events
 
 
-def test_serving_sends_the_steps_and_records_the_path() -> None:
+def finish_form(dispatcher: CollectingDispatcher, **slots: Any) -> list[dict[str, Any]]:
+    """The form's validation when the message answered its last question."""
+    return list(asyncio.run(ValidateRecoveryForm().run(dispatcher, tracker(**slots), DOMAIN)))
+
+
+def test_the_last_answer_serves_the_steps_and_records_the_path_in_the_same_call() -> None:
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(
-        ActionServeRecoveryPath().run(
-            dispatcher, tracker(account_type="personal", lockout_state="has_other_method"), {}
-        )
-    )
-    assert events == [SlotSet("recovery_path", "personal.has_other_method")]
+    events = finish_form(dispatcher, account_type="personal", lockout_state="has_other_method")
+    assert events[-2:] == [
+        SlotSet("requested_slot", None),
+        SlotSet("recovery_path", "personal.has_other_method"),
+    ]
     text = dispatcher.messages[0]["text"]
     assert "Add a new way to sign in or verify" in text
     assert "1. " in text and "https://support.microsoft.com/" in text
@@ -92,23 +95,22 @@ def test_when_steps_fail_the_next_path_is_offered() -> None:
     assert SlotSet("recovery_path", "personal.locked_out") in events
 
 
+def test_a_form_still_asking_serves_nothing() -> None:
+    dispatcher = CollectingDispatcher()
+    events = finish_form(dispatcher, account_type="work_school", lockout_state="locked_out")
+    assert dispatcher.messages == []
+    assert not any(e.get("name") == "recovery_path" for e in events)
+
+
 def test_an_entry_that_offers_a_ticket_says_a_person_can_help() -> None:
     dispatcher = CollectingDispatcher()
-    asyncio.run(
-        ActionServeRecoveryPath().run(
-            dispatcher, tracker(account_type="work_school", lockout_state="locked_out", is_admin=False), {}
-        )
-    )
+    finish_form(dispatcher, account_type="work_school", lockout_state="locked_out", is_admin=False)
     assert [m["response"] for m in dispatcher.messages[1:]] == ["utter_ticket_possible"]
 
 
 def test_an_entry_without_a_ticket_offer_sends_only_its_steps() -> None:
     dispatcher = CollectingDispatcher()
-    asyncio.run(
-        ActionServeRecoveryPath().run(
-            dispatcher, tracker(account_type="personal", situation="waiting_period"), {}
-        )
-    )
+    finish_form(dispatcher, account_type="personal", situation="waiting_period")
     assert len(dispatcher.messages) == 1
 
 

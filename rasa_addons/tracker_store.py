@@ -1,0 +1,249 @@
+"""The tracker store endpoints.yml names: conversations kept in SQL, live sessions read from Redis.
+
+Rasa's SQL tracker store reads a conversation's whole current session from the database and
+replays it for every message, and counts the stored events before every save. Here:
+
+- every save appends the new events to SQL (the record: restarts, the HTTP API's full tracker,
+  history) in one transaction, run in a worker thread so the event loop keeps serving, and
+  retried for a few seconds so that a database restart delays a turn instead of losing it;
+- with LOCK_STORE_URL set, the current session's events are also kept as a Redis list, which
+  the next message of the conversation reads on any server (one LRANGE, no SQL). A miss (a new
+  conversation, an expired session, a restarted Redis) reads SQL and fills Redis again. The
+  list is appended only when it holds exactly the events this save started from, otherwise it
+  is dropped, so Redis never serves a conversation with a hole.
+
+Commits of conversation events to PostgreSQL do not wait for the disk flush
+(synchronous_commit=off for this store's connections; TRACKER_SYNCHRONOUS_COMMIT=on restores
+it): a flush cost 4 to 8 ms per message here. A clean PostgreSQL restart loses nothing; a
+crash of the database server may lose its last fraction of a second of conversation events,
+which the live copy in Redis still holds. Tickets are never written this way (bot/tickets).
+
+Without LOCK_STORE_URL it is the SQL store alone (one machine, SQLite by default).
+docs/benchmarks.md has what each choice cost and saved, measured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import redis
+import sqlalchemy as sa
+from rasa.core.tracker_store import is_postgresql_url
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from rasa.shared.utils.common import all_subclasses
+from sqlalchemy.exc import OperationalError
+
+from bot.settings import Settings
+from rasa_addons.stores import EnvSQLTrackerStore
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+KEY_PREFIX = "tracker:"
+# A live session stays in Redis this long after its last message (Rasa starts a new session
+# after session_expiration_time anyway; an expired key is read from SQL once).
+MIN_LIVE_SECONDS = 3600
+# A database restart takes a second or two; a save waits up to this long for it.
+SQL_RETRY_SECONDS = 6.0
+
+# The event count a tracker had when it was read, kept on the tracker object itself: the save
+# of that object appends what came after (a copy without it counts the stored events).
+_READ_LENGTH = "_recovery_bot_stored_events"
+
+# Appends ARGV[3..] to the list KEYS[1] when it holds ARGV[1] events (or replaces it when
+# ARGV[1] is -1); otherwise deletes it. ARGV[2]: expiry in seconds.
+_APPEND = """
+local expected = tonumber(ARGV[1])
+if expected >= 0 and redis.call('LLEN', KEYS[1]) ~= expected then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+if expected < 0 then redis.call('DEL', KEYS[1]) end
+if #ARGV > 2 then redis.call('RPUSH', KEYS[1], unpack(ARGV, 3)) end
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1
+"""
+
+
+def redis_client(url: str) -> redis.Redis:
+    """A client for `redis[s]://[[user]:password@]host[:port][/db]`; db 1 (as the lock store's) by default."""
+    parts = urlsplit(url)
+    if not parts.path.strip("/"):
+        url = parts._replace(path="/1").geturl()
+    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+
+def _without_flush_wait(connection: Any, _: Any) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO off")
+
+
+@functools.cache
+def _event_classes() -> dict[str, type[Event]]:
+    """Event classes by type name, as Event.resolve_by_type finds them (the first one wins).
+
+    Rasa lists every subclass of Event again for each event it reads: a third of reading a
+    conversation's events.
+    """
+    classes: dict[str, type[Event]] = {}
+    for cls in all_subclasses(Event):
+        classes.setdefault(cls.type_name, cls)
+    return classes
+
+
+def _events(serialised: list[dict[str, Any]]) -> list[Event]:
+    """rasa.shared.core.events.deserialise_events with the class look-up made once."""
+    classes, events = _event_classes(), []
+    for data in serialised:
+        cls = classes.get(data.get("event", ""))
+        event = cls._from_parameters(data) if cls else Event.from_parameters(data)
+        if event:
+            events.append(event)
+    return events
+
+
+def _current_session(events: Sequence[Event]) -> int:
+    """Index of the latest SessionStarted (where SQL's "current session" begins), or 0."""
+    for index in range(len(events) - 1, -1, -1):
+        if isinstance(events[index], SessionStarted):
+            return index
+    return 0
+
+
+class LiveTrackerStore(EnvSQLTrackerStore):
+    """The SQL tracker store (TRACKER_DB_URL, pre-pinged) with the live session in Redis (see above)."""
+
+    def __init__(self, domain: Domain | None = None, redis_url: str | None = None, **kwargs: Any) -> None:
+        """`redis_url` defaults to LOCK_STORE_URL (the lock's Redis); empty: SQL alone."""
+        super().__init__(domain=domain, **kwargs)
+        flush_wait = os.environ.get("TRACKER_SYNCHRONOUS_COMMIT", "off")
+        if is_postgresql_url(self.engine.url) and flush_wait == "off":
+            sa.event.listen(self.engine, "connect", _without_flush_wait)
+            self.engine.dispose()  # the connection that created the tables has not run it
+        url = Settings.from_env().lock_store_url if redis_url is None else redis_url
+        self.red: redis.Redis | None = redis_client(url) if url else None
+        self._append = self.red.register_script(_APPEND) if self.red is not None else None
+        expiry_minutes = float(getattr(self.domain.session_config, "session_expiration_time", 0) or 0)
+        self.live_seconds = max(MIN_LIVE_SECONDS, int(expiry_minutes * 60) + 600)
+
+    # --- reading ------------------------------------------------------------------------------
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        live = self._live_events(sender_id)
+        if live is not None:
+            tracker = DialogueStateTracker.from_events(sender_id, _events(live), self.domain.slots)
+        else:
+            tracker = await asyncio.to_thread(self._sql_retrieve, sender_id)
+            if tracker is not None:
+                self._refill(sender_id, tracker.events)
+        if tracker is not None:
+            setattr(tracker, _READ_LENGTH, len(tracker.events))
+        return tracker
+
+    def _sql_retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        """Rasa's SQL read (synchronous inside its coroutine), in this worker thread."""
+        return asyncio.run(super().retrieve(sender_id))
+
+    def _live_events(self, sender_id: str) -> list[dict[str, Any]] | None:
+        if self.red is None:
+            return None
+        try:
+            stored = self.red.lrange(KEY_PREFIX + sender_id, 0, -1)
+        except redis.RedisError as error:
+            logger.warning("live conversations: Redis unavailable, reading SQL (%s)", error)
+            return None
+        return [json.loads(item) for item in stored] if stored else None
+
+    def _refill(self, sender_id: str, events: Sequence[Event]) -> None:
+        current = list(events)[_current_session(events) :]
+        self._push(sender_id, -1, [json.dumps(e.as_dict()) for e in current])
+
+    # --- writing ------------------------------------------------------------------------------
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await self.stream_events(tracker)
+        sender_id = tracker.sender_id
+        base = getattr(tracker, _READ_LENGTH, None)
+        if not isinstance(base, int) or base > len(tracker.events):
+            base = await asyncio.to_thread(self._stored_count, sender_id)
+        new = list(tracker.events)[base:]
+        if not new:
+            return
+        serialised = [e.as_dict() for e in new]
+        await asyncio.to_thread(self._sql_append, sender_id, new, serialised)
+        texts = [json.dumps(data) for data in serialised]
+        starts = [i for i, e in enumerate(new) if isinstance(e, SessionStarted)]
+        if starts:  # a new session: the live list restarts with it
+            self._push(sender_id, -1, texts[starts[-1] :])
+        else:
+            live_base = len(tracker.events) - len(new) - _current_session(tracker.events)
+            self._push(sender_id, live_base, texts)
+        setattr(tracker, _READ_LENGTH, len(tracker.events))
+
+    def _stored_count(self, sender_id: str) -> int:
+        """Events of the current session already in SQL (Rasa's own count before a save)."""
+
+        def count() -> int:
+            with self.session_scope() as session:
+                return int(
+                    self._event_query(session, sender_id, fetch_events_from_all_sessions=False).count()
+                )
+
+        return _retrying(count)
+
+    def _push(self, sender_id: str, expected: int, texts: list[str]) -> None:
+        if self._append is None:
+            return
+        try:
+            self._append(keys=[KEY_PREFIX + sender_id], args=[expected, self.live_seconds, *texts])
+        except redis.RedisError as error:
+            logger.warning("live conversations: Redis unavailable, kept in SQL only (%s)", error)
+            with contextlib.suppress(redis.RedisError):  # down: it comes back empty
+                self.red.delete(KEY_PREFIX + sender_id)  # type: ignore[union-attr]
+
+    def _sql_append(self, sender_id: str, events: list[Event], serialised: list[dict[str, Any]]) -> None:
+        rows = [
+            {
+                "sender_id": sender_id,
+                "type_name": event.type_name,
+                "timestamp": data.get("timestamp"),
+                "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                "action_name": data.get("name"),
+                "data": json.dumps(data),
+            }
+            for event, data in zip(events, serialised, strict=True)
+        ]
+
+        def insert() -> None:
+            # One INSERT for all of the turn's events (Rasa adds one ORM object per event).
+            with self.engine.begin() as connection:
+                connection.execute(self.SQLEvent.__table__.insert(), rows)
+
+        _retrying(insert)
+
+
+def _retrying(work: Callable[[], T]) -> T:
+    """`work()`, tried again for up to SQL_RETRY_SECONDS while the database is unavailable."""
+    deadline = time.monotonic() + SQL_RETRY_SECONDS
+    delay = 0.1
+    while True:
+        try:
+            return work()
+        except OperationalError:
+            if time.monotonic() + delay > deadline:
+                raise
+            logger.warning("tracker database unavailable; trying again in %.1fs", delay)
+            time.sleep(delay)
+            delay = min(1.0, delay * 2)

@@ -1,0 +1,119 @@
+"""The tracker store endpoints.yml names, on real PostgreSQL and Redis: Redis serves the live
+session, SQL keeps the record, and neither a lost Redis nor a second server loses a turn."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.settings import PROJECT_ROOT
+from rasa_addons.tracker_store import KEY_PREFIX, LiveTrackerStore
+from tools.databases import REDIS_URL, throwaway_postgres
+
+DOMAIN = Domain.load(PROJECT_ROOT / "domain.yml")
+
+
+@pytest.fixture
+def database() -> Iterator[str]:
+    with throwaway_postgres("live_tracker") as url:
+        yield url
+
+
+def store(url: str) -> LiveTrackerStore:
+    return LiveTrackerStore(DOMAIN, redis_url=REDIS_URL, host=url)
+
+
+def turn(text: str) -> list[Event]:
+    return [
+        UserUttered(text, {"name": "inform", "confidence": 0.9}),
+        SlotSet("account_type", "personal"),
+        ActionExecuted("recovery_form"),
+        BotUttered(f"answer to {text}"),
+        ActionExecuted("action_listen"),
+    ]
+
+
+def say(live: LiveTrackerStore, sender: str, text: str, new_session: bool = False) -> None:
+    """One message as Rasa's processor handles it: read, add the turn's events, save."""
+
+    async def handle() -> None:
+        tracker = await live.retrieve(sender) or await live.create_tracker(sender)
+        if new_session or not any(isinstance(e, SessionStarted) for e in tracker.events):
+            for event in (ActionExecuted("action_session_start"), SessionStarted()):
+                tracker.update(event)
+        for event in turn(text):
+            tracker.update(event)
+        await live.save(tracker)
+
+    asyncio.run(handle())
+
+
+def texts(tracker: DialogueStateTracker | None) -> list[str]:
+    assert tracker is not None
+    return [e.text for e in tracker.events if isinstance(e, UserUttered)]
+
+
+def sql_view(url: str, sender: str) -> DialogueStateTracker | None:
+    sql = SQLTrackerStore(DOMAIN, host=url)
+    try:
+        return asyncio.run(sql.retrieve(sender))
+    finally:
+        sql.engine.dispose()
+
+
+def test_the_live_session_comes_from_redis_and_sql_holds_the_same(database: str) -> None:
+    live, sender = store(database), uuid.uuid4().hex
+    for text in ("one", "two", "three"):
+        say(live, sender, text)
+    assert live.red is not None and live.red.llen(KEY_PREFIX + sender) > 0
+    from_redis = asyncio.run(live.retrieve(sender))
+    assert texts(from_redis) == ["one", "two", "three"]
+    from_sql = sql_view(database, sender)
+    assert from_sql is not None
+    assert [e.as_dict() for e in from_redis.events] == [e.as_dict() for e in from_sql.events]
+
+
+def test_a_conversation_survives_losing_redis(database: str) -> None:
+    live, sender = store(database), uuid.uuid4().hex
+    say(live, sender, "one")
+    live.red.delete(KEY_PREFIX + sender)  # Redis restarted (it keeps nothing on disk here)
+    say(live, sender, "two")
+    assert texts(asyncio.run(live.retrieve(sender))) == ["one", "two"]
+    assert texts(sql_view(database, sender)) == ["one", "two"]
+
+
+def test_two_servers_alternating_lose_no_turn(database: str) -> None:
+    first, second, sender = store(database), store(database), uuid.uuid4().hex
+    for number in range(6):
+        say((first, second)[number % 2], sender, f"message {number}")
+    expected = [f"message {n}" for n in range(6)]
+    assert texts(asyncio.run(first.retrieve(sender))) == expected
+    assert texts(sql_view(database, sender)) == expected
+
+
+def test_redis_never_serves_a_session_with_a_hole(database: str) -> None:
+    live, sender = store(database), uuid.uuid4().hex
+    say(live, sender, "one")
+    tracker = asyncio.run(live.retrieve(sender))
+    live.red.rpop(KEY_PREFIX + sender)  # the list no longer holds what this save started from
+    for event in turn("two"):
+        tracker.update(event)
+    asyncio.run(live.save(tracker))
+    assert not live.red.exists(KEY_PREFIX + sender)
+    assert texts(asyncio.run(live.retrieve(sender))) == ["one", "two"]  # read from SQL, refilled
+
+
+def test_a_new_session_starts_a_short_live_tracker(database: str) -> None:
+    live, sender = store(database), uuid.uuid4().hex
+    say(live, sender, "yesterday")
+    say(live, sender, "today", new_session=True)
+    assert texts(asyncio.run(live.retrieve(sender))) == ["today"]
+    full = asyncio.run(live.retrieve_full_tracker(sender))
+    assert texts(full) == ["yesterday", "today"]
