@@ -4,8 +4,9 @@ Rasa 3.6's `EndpointConfig.request` builds a new aiohttp session, and so a new T
 for every call to the action server. rasa_addons.patches replaces it with `pooled_request`,
 the same request sent through one pooled session per endpoint and event loop, whose
 connections are kept alive a little shorter than the action server keeps them (Sanic: 5 s),
-so a reused connection is never one the server is closing. Everything else stays Rasa's: headers, basic auth, token
-parameter, CA file, timeout, compression, the errors raised and the JSON (or None) returned.
+so a reused connection is never one the server is closing. Everything else stays Rasa's:
+headers, basic auth, token parameter, CA file, timeout, compression, the errors raised and
+the JSON (or None) returned.
 
 The patch is checked against the installed Rasa like every other (rasa_addons/patches.py).
 docs/benchmarks.md has what it saves per call, measured.

@@ -17,7 +17,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from bot.settings import Settings
-from tools.stack import isolated_settings
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
@@ -66,6 +65,8 @@ def ensure_postgres_database(url: str) -> None:
 def scaled_settings(prefix: str, **changes: Any) -> Iterator[Settings]:
     """A bot's own settings as deployed at scale: throwaway tracker and ticket databases on the
     local PostgreSQL, the lock store (and live sessions) in the local Redis."""
+    from tools.stack import isolated_settings  # tools.stack needs this module first
+
     with (
         throwaway_postgres(f"{prefix}_tracker") as tracker_url,
         throwaway_postgres(f"{prefix}_tickets") as tickets_url,
