@@ -3,6 +3,7 @@
 build-nlp DIR     write the spaCy pipeline (blank English + entity ruler) to DIR
 tickets ...       support tickets: list, show, export, retry, close (bot/tickets/cli.py)
 db upgrade        create or upgrade the ticket database's schema (Alembic migrations)
+report ...        the staff dashboard's figures as JSON or CSV (bot/analytics/cli.py)
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from bot.analytics.cli import add_commands as add_report_commands
 from bot.tickets.cli import add_commands as add_ticket_commands
 
 
@@ -29,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("output", type=Path)
     build.set_defaults(handler=_build_nlp)
     add_ticket_commands(commands)
+    add_report_commands(commands)
     args = parser.parse_args(argv)
     return int(args.handler(args))
 
