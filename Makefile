@@ -47,7 +47,7 @@ $(SPACY_DIR)/.built: $(VENV)/.installed bot/nlp/patterns.yml bot/nlp/builder.py
 
 # The chat widget's bundle, built from web/src with the exact packages of web/package-lock.json.
 widget: $(WIDGET)
-$(WIDGET): web/package-lock.json web/package.json $(wildcard web/src/*)
+$(WIDGET): web/package-lock.json web/package.json $(wildcard web/src/* web/src/dashboard/*)
 	@command -v npm >/dev/null || { echo "npm (Node.js 20 or later) builds the chat widget: apt-get install nodejs npm"; exit 1; }
 	@echo "==> Building the chat widget into $(WIDGET) (npm ci, esbuild)"
 	@cd web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && npm run --silent build

@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.metrics import TICKETS_OPENED, channel_label
 from bot.ratelimit import RateLimit
 from bot.redaction import redact, secrets_named
 from bot.settings import GuardSettings
@@ -294,6 +295,8 @@ class ActionOpenTicket(Action):
             logger.exception("could not store a ticket")
             dispatcher.utter_message(response="utter_ticket_not_saved")
             return _cleared(FORM_SLOTS)
+        if opened.created:
+            TICKETS_OPENED.labels(channel_label(request.channel)).inc()
         response = "utter_ticket_opened" if opened.created else "utter_ticket_exists"
         ticket_id = opened.ticket.public_id
         dispatcher.utter_message(response=response, ticket_id=ticket_id, contact_email=request.contact_email)

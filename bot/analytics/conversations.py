@@ -12,7 +12,7 @@ they mean here (docs/operations.md, "What the figures are made of"):
   `action_steps_did_not_work`: they said they did not;
 - `slot` `recovery_path`: a path served; `slot` `ticket_id`: a ticket opened;
 - handoff (issue #16, still being built): an `action` whose name starts with
-  `action_handoff`, or a message with intent `request_human`;
+  `action_handoff` (asking for a person, intent `request_human`, opens a ticket today);
 - feedback (issue #16): `slot` `feedback_score` with a number (1-5; thumbs as 1 or 5).
 Absent events simply count as nothing happened.
 """
@@ -32,7 +32,6 @@ PATH_SLOT = "recovery_path"
 TICKET_SLOT = "ticket_id"
 FEEDBACK_SLOT = "feedback_score"
 HANDOFF_ACTION_PREFIX = "action_handoff"
-HANDOFF_INTENT = "request_human"
 NOT_UNDERSTOOD_INTENT = "nlu_fallback"
 SESSION_BOUNDARIES = ("session_started", "restart")
 CHANNEL_NAMES = {"socketio": "widget", "botframework": "teams"}  # Rasa's channel names, as staff say them
@@ -99,8 +98,6 @@ class Conversation:
         intent = ((data.get("parse_data") or {}).get("intent") or {}).get("name")
         if intent == NOT_UNDERSTOOD_INTENT:
             self.not_understood.append(str(data.get("text") or ""))
-        elif intent == HANDOFF_INTENT:
-            self.handoff = True
 
     def _on_bot(self, timestamp: float, data: dict[str, Any]) -> None:
         if self._awaiting_answer_since is not None:

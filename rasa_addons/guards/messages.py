@@ -27,6 +27,7 @@ import yaml
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
 
+from bot.metrics import RATE_LIMIT_REFUSALS, channel_label
 from bot.ratelimit import RateLimit
 from bot.redaction import Redaction, redact, redact_data, secrets_named
 from bot.settings import GuardSettings
@@ -85,6 +86,7 @@ class MessageGuard:
         wait = max((w for w in waits if w is not None), default=None)
         if wait is not None:
             logger.info("rate limit: refused a message on %s", message.input_channel)
+            RATE_LIMIT_REFUSALS.labels(channel_label(message.input_channel)).inc()
             return self.replies.slow_down.format(seconds=max(1, math.ceil(wait)))
         if len(message.text or "") > self.settings.message_max_chars:
             return self.replies.too_long.format(limit=self.settings.message_max_chars)

@@ -100,10 +100,11 @@ def scripted_conversations() -> dict[str, Script]:
         .bot("utter_ask_account_type", 0.2)
     )
 
-    asked_person = (
+    asked_person = (  # a live agent took over (issue #16's handoff)
         Script(NOW - timedelta(hours=1), "socketio")
         .user("i want a human", "request_human")
-        .bot("utter_offer_ticket", 0.1)
+        .action("action_handoff_to_agent")
+        .bot("utter_handoff_started", 0.1)
     )
     twice = served(
         Script(NOW - timedelta(hours=5), "rest").user("blah blah", "nlu_fallback").bot("utter_fallback"),

@@ -139,7 +139,7 @@ def test_since_accepts_durations_and_dates() -> None:
     assert parse_since("7d", NOW) == NOW - timedelta(days=7)
     assert parse_since("90m", NOW) == NOW - timedelta(minutes=90)
     assert parse_since("2026-12-01", NOW).isoformat() == "2026-12-01T00:00:00+00:00"
-    with pytest.raises(ValueError, match="expected e.g. 7d"):
+    with pytest.raises(ValueError, match=r"expected e\.g\. 7d"):
         parse_since("last week", NOW)
 
 
