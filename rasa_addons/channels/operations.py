@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 DASHBOARD_PAGE = PROJECT_ROOT / "web" / "src" / "dashboard" / "index.html"
 DASHBOARD_BUNDLE = PROJECT_ROOT / "web" / "build" / "dashboard.js"
 REALM = "Recovery bot staff"
+METRICS_PATH, LIVE_PATH, READY_PATH = "/metrics", "/health/live", "/health/ready"  # deploy/ probes these
 _MEASURED = "_recovery_bot_measured"
 
 
@@ -159,9 +160,9 @@ class _ServerWideBlueprint(Blueprint):
         if getattr(app.ctx, _MEASURED, False):
             return
         setattr(app.ctx, _MEASURED, True)
-        app.add_route(_metrics, "/metrics", methods=["GET"], name="recovery_bot_metrics")
-        app.add_route(_live, "/health/live", methods=["GET"], name="recovery_bot_live")
-        app.add_route(_ready, "/health/ready", methods=["GET"], name="recovery_bot_ready")
+        app.add_route(_metrics, METRICS_PATH, methods=["GET"], name="recovery_bot_metrics")
+        app.add_route(_live, LIVE_PATH, methods=["GET"], name="recovery_bot_live")
+        app.add_route(_ready, READY_PATH, methods=["GET"], name="recovery_bot_ready")
         log_format = self.ctx.log_format
 
         async def measure_agent(app: Sanic, _: Any) -> None:
