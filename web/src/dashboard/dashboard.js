@@ -30,18 +30,15 @@ function draw(id, config) {
   charts.set(id, new Chart(document.getElementById(id), { ...config, options }));
 }
 
-function tiles(element, entries) {
-  element.replaceChildren(
-    ...entries.map(([label, value]) => {
-      const tile = document.createElement("div");
-      const term = document.createElement("dt");
-      const detail = document.createElement("dd");
-      term.textContent = label;
-      detail.textContent = String(value);
-      tile.append(term, detail);
-      return tile;
-    }),
-  );
+// A `tag` element holding `children`: text (set as text, never as HTML) or elements.
+function element(tag, ...children) {
+  const made = document.createElement(tag);
+  made.append(...children.map((child) => (child instanceof Node ? child : String(child))));
+  return made;
+}
+
+function tiles(target, entries) {
+  target.replaceChildren(...entries.map(([label, value]) => element("div", element("dt", label), element("dd", value))));
 }
 
 function perDayAndChannel(report, field) {
@@ -157,22 +154,11 @@ function render(report) {
   ]);
 
   const body = document.querySelector("#not-understood tbody");
-  const rows = report.not_understood.map(({ text, count }) => {
-    const row = document.createElement("tr");
-    const message = document.createElement("td");
-    const times = document.createElement("td");
-    message.textContent = text;
-    times.textContent = String(count);
-    row.append(message, times);
-    return row;
-  });
+  const rows = report.not_understood.map(({ text, count }) => element("tr", element("td", text), element("td", count)));
   if (rows.length === 0) {
-    const row = document.createElement("tr");
-    const cell = document.createElement("td");
-    cell.colSpan = 2;
-    cell.textContent = "Every message in this period was understood.";
-    row.append(cell);
-    rows.push(row);
+    const all = element("td", "Every message in this period was understood.");
+    all.colSpan = 2;
+    rows.push(element("tr", all));
   }
   body.replaceChildren(...rows);
 }
