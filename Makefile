@@ -18,7 +18,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
-.PHONY: help setup nlp model widget run shell test lint validate pytest stories evaluate bench lock clean tickets-db
+.PHONY: help setup nlp model widget run shell test lint validate pytest stories evaluate bench capacity lock clean tickets-db
 
 help:
 	@echo "make run     set up if needed, then start the bot on http://127.0.0.1:5005 (actions on 5055)"
@@ -98,6 +98,11 @@ evaluate: setup $(MODEL)
 bench: setup
 	@echo "==> Benchmark: this bot (two servers) against Rasa's starter bot; several minutes"
 	@$(PY) -m tools.bench $(BENCH_ARGS)
+
+# What a message costs PostgreSQL and Redis, and what they sustain here (docs/operations.md,
+# "Capacity"); needs pgbench, redis-benchmark and redis-server. About two minutes.
+capacity: setup $(MODEL)
+	@$(PY) -m tools.capacity
 
 lock: $(VENV)/.installed
 	@$(PIP) install -q -r requirements/dev.in
