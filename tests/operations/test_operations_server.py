@@ -230,5 +230,8 @@ def test_json_logs_carry_the_conversation_and_no_personal_data(
     everything = log.read_text(encoding="utf-8", errors="replace")
     assert f"{conversations['ticket']}@example.com" not in everything
     action_log = log.with_name(f"actions-{stack.settings.action_port}.log").read_text(encoding="utf-8")
-    assert any(line.startswith("{") and "action server on" in line for line in action_log.splitlines())
+    action_records = [json.loads(line) for line in action_log.splitlines() if line.startswith("{")]
+    assert any("action server on" in r["message"] for r in action_records)
+    # the form's lines during the action calls of a conversation carry its id
+    assert set(conversations.values()) & {r.get("conversation_id") for r in action_records}
     assert f"{conversations['ticket']}@example.com" not in action_log
