@@ -24,8 +24,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     RASA_TELEMETRY_ENABLED=false \
     TF_CPP_MIN_LOG_LEVEL=2 \
     SQLALCHEMY_SILENCE_UBER_WARNING=1 \
-    RECOVERY_BOT_VAR_DIR=/app/var \
-    HOME=/app/var \
+    RECOVERY_BOT_VAR_DIR=/app/var/run \
+    HOME=/app/var/run \
+    SPACY_MODEL_DIR=/app/var/spacy/en_recovery \
     LOG_FORMAT=json
 WORKDIR /app
 
@@ -42,14 +43,16 @@ COPY web/demo/ web/demo/
 COPY web/src/dashboard/index.html web/src/dashboard/index.html
 COPY --from=web /src/web/build/ web/build/
 
-# The spaCy pipeline from bot/nlp, then the Rasa model (a few minutes).
+# The spaCy pipeline from bot/nlp (config.yml loads it from var/spacy/en_recovery at run
+# time too), then the Rasa model (a few minutes).
 RUN python -m bot build-nlp var/spacy/en_recovery \
     && python -m rasa_addons train --fixed-model-name recovery-bot --out models \
-    && rm -rf .rasa var/tracker.db var/tickets.db
+    && rm -rf .rasa var/run
 
-RUN useradd --uid 10001 --no-create-home --home-dir /app/var bot \
-    && mkdir -p /app/var \
-    && chown -R 10001:10001 /app/var
+# The only writable folder: /app/var/run (SQLite defaults, Rasa's home); /app/var/spacy stays read-only.
+RUN useradd --uid 10001 --no-create-home --home-dir /app/var/run bot \
+    && mkdir -p /app/var/run \
+    && chown 10001:10001 /app/var/run
 USER 10001
 
 EXPOSE 5005 5055
