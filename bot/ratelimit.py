@@ -1,44 +1,58 @@
-"""Sliding-window rate limits kept in memory (one process), for messages and tickets.
+"""Moving-window rate limits for messages and tickets, one count for every server with Redis.
 
-`RateLimit(limit, window_seconds).hit(key)` records one event for `key` and returns None while
-the key stays within `limit` events in the last `window_seconds`, else how many seconds until
-one more would be allowed (the event is then not recorded: refused attempts cost nothing).
+`RateLimit(limit, window_seconds, storage, name).hit(key)` records one event for `key` and
+returns None while the key stays within `limit` events in the last `window_seconds`, else how
+many seconds to wait before trying again (the event is then not recorded: refused attempts
+cost nothing). The counting is the maintained `limits` package's moving window:
+
+- `limit_storage("redis://...")` (LOCK_STORE_URL): every hit is one Lua script in Redis
+  (atomic, with expiry), so all Rasa servers and action servers share one count per key,
+  and a restart keeps it;
+- `limit_storage("")`: this process's memory, for one server.
+
+Calls are synchronous (a Redis round trip); async callers run them in a worker thread.
 """
 
 from __future__ import annotations
 
 import time
-from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from functools import cache
 
-MAX_KEYS = 100_000  # forget the quietest keys beyond this, so memory stays bounded
+from limits import RateLimitItemPerSecond
+from limits.storage import MemoryStorage, RedisStorage, Storage
+from limits.strategies import MovingWindowRateLimiter
+
+REDIS_SOCKET_TIMEOUT_SECONDS = 5
 
 
-@dataclass
+@cache
+def _redis_storage(redis_url: str) -> RedisStorage:
+    return RedisStorage(redis_url, socket_timeout=REDIS_SOCKET_TIMEOUT_SECONDS)
+
+
+def limit_storage(redis_url: str) -> Storage:
+    """Redis storage for a redis[s]:// URL (one connection pool per URL), else a fresh memory."""
+    return _redis_storage(redis_url) if redis_url else MemoryStorage()
+
+
 class RateLimit:
-    limit: int  # 0: no limit
-    window_seconds: float
-    clock: Callable[[], float] = time.monotonic
-    _events: dict[str, deque[float]] = field(default_factory=dict, init=False)
+    """At most `limit` events per key in any `window_seconds` (0: no limit)."""
+
+    def __init__(
+        self, limit: int, window_seconds: float, storage: Storage | None = None, name: str = ""
+    ) -> None:
+        if limit < 0 or window_seconds <= 0:
+            raise ValueError(f"a rate limit needs limit >= 0 and a window > 0, not {limit}/{window_seconds}s")
+        self.limit = limit
+        self.item = RateLimitItemPerSecond(max(limit, 1), int(window_seconds), namespace=name or "limit")
+        self.storage = storage or MemoryStorage()  # held here: the limiter keeps only a weak reference
+        self.limiter = MovingWindowRateLimiter(self.storage)
 
     def hit(self, key: str) -> float | None:
         """Counts an event for `key`; None when allowed, else the seconds to wait."""
         if self.limit <= 0:
             return None
-        now = self.clock()
-        events = self._events.setdefault(key, deque())
-        while events and events[0] <= now - self.window_seconds:
-            events.popleft()
-        if len(events) >= self.limit:
-            return events[0] + self.window_seconds - now
-        events.append(now)
-        if len(self._events) > MAX_KEYS:
-            self._forget_idle(now)
-        return None
-
-    def _forget_idle(self, now: float) -> None:
-        for key in [k for k, e in self._events.items() if not e or e[-1] <= now - self.window_seconds]:
-            del self._events[key]
-        while len(self._events) > MAX_KEYS:  # everyone is active: drop the oldest keys
-            del self._events[next(iter(self._events))]
+        if self.limiter.hit(self.item, key):
+            return None
+        reset_at, _ = self.limiter.get_window_stats(self.item, key)
+        return max(0.0, float(reset_at) - time.time())

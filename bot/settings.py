@@ -160,6 +160,10 @@ class GuardSettings:
     TICKETS_PER_SENDER             tickets a conversation may open per hour (default 3)
     TICKETS_PER_CLIENT             tickets one client IP address may open per hour (default 10)
     ACTION_SERVER_TOKEN            shared secret between Rasa and the action server (unset: none)
+    CLIENT_KEY_SECRET              key of the pseudonyms of client addresses; set the same value on
+                                   every server (unset: one made once and kept in RECOVERY_BOT_VAR_DIR)
+    TRUSTED_PROXY_HEADER           header whose last value is the client address, set by the proxy in
+                                   front (e.g. X-Forwarded-For); unset: the connection's peer address
     """
 
     message_max_chars: int
@@ -169,6 +173,8 @@ class GuardSettings:
     tickets_per_sender_per_hour: int
     tickets_per_client_per_hour: int
     action_server_token: str
+    client_key_secret: str
+    trusted_proxy_header: str
 
     @classmethod
     def from_env(cls) -> GuardSettings:
@@ -180,6 +186,36 @@ class GuardSettings:
             tickets_per_sender_per_hour=int(_env("TICKETS_PER_SENDER", "3")),
             tickets_per_client_per_hour=int(_env("TICKETS_PER_CLIENT", "10")),
             action_server_token=os.environ.get("ACTION_SERVER_TOKEN", "").strip(),
+            client_key_secret=os.environ.get("CLIENT_KEY_SECRET", "").strip(),
+            trusted_proxy_header=_env("TRUSTED_PROXY_HEADER", ""),
+        )
+
+
+@dataclass(frozen=True)
+class PrivacySettings:
+    """How long personal data is kept, and where staff actions on it are recorded (docs/reliability.md).
+
+    CONVERSATIONS_RETENTION_DAYS   conversations idle this long are purged (default 30)
+    TICKETS_RETENTION_DAYS         closed or forwarded tickets this old are purged (default 90)
+    AUDIT_LOG                      the staff audit file (default RECOVERY_BOT_VAR_DIR/audit.log)
+    """
+
+    conversations_retention_days: int
+    tickets_retention_days: int
+    audit_log: Path
+
+    @classmethod
+    def from_env(cls) -> PrivacySettings:
+        days = {}
+        for name, default in (("CONVERSATIONS_RETENTION_DAYS", "30"), ("TICKETS_RETENTION_DAYS", "90")):
+            value = _env(name, default)
+            if not value.isdigit() or int(value) < 1:
+                raise ValueError(f"{name}={value!r}: expected a whole number of days, at least 1")
+            days[name] = int(value)
+        return cls(
+            conversations_retention_days=days["CONVERSATIONS_RETENTION_DAYS"],
+            tickets_retention_days=days["TICKETS_RETENTION_DAYS"],
+            audit_log=Path(_env("AUDIT_LOG", str(Settings.from_env().var_dir / "audit.log"))),
         )
 
 

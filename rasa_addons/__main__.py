@@ -1,23 +1,22 @@
-"""`python -m rasa_addons <rasa arguments>`: the Rasa CLI with this project's runtime.
+"""`python -m rasa_addons <rasa arguments>`: the Rasa CLI with this project's defaults.
 
-Every Rasa command of the Makefile goes through here so that the environment
-endpoints.yml reads (ACTION_SERVER_URL, TRACKER_DB_URL, ...) always has the embedded
-defaults of bot/settings.py, telemetry (which would try the internet) stays off, and the
-server is hardened (rasa_addons/guards: limits, secret masking, log masking) before it starts.
+The protections no longer depend on it: Rasa loads them from credentials.yml (the guarded
+channels) and endpoints.yml (the stores), so plain `rasa run` has them too (docs/reliability.md).
+This wrapper only keeps telemetry (which would try the internet) off, creates the local data
+folder and gives endpoints.yml's action server variables their one-machine defaults.
 """
 
 from __future__ import annotations
 
 import os
 
-from bot.settings import GuardSettings, Settings
+from bot.settings import Settings
 
 
 def prepare_environment(settings: Settings) -> None:
     """Exports what endpoints.yml and Rasa read, creating the local data folder."""
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     os.environ["ACTION_SERVER_URL"] = settings.action_server_url
-    os.environ["TRACKER_DB_URL"] = settings.tracker_db_url
     os.environ.setdefault("ACTION_SERVER_TOKEN", "")  # endpoints.yml sends it to the action server
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -28,10 +27,6 @@ def main() -> None:
     prepare_environment(Settings.from_env())
     from rasa.__main__ import main as rasa_main
 
-    from rasa_addons import guards, speedups
-
-    guards.install(GuardSettings.from_env())
-    speedups.install()
     rasa_main()
 
 

@@ -1,8 +1,15 @@
-"""The lock store endpoints.yml selects by environment variable (README, "Deployment").
+"""The tracker store and the lock store endpoints.yml names (README, "Deployment").
 
-Rasa serialises the messages of one conversation with a ticket lock. Several Rasa servers,
-or several Sanic workers of one server, must share it: `LOCK_STORE_URL=redis://...` puts it
-in Redis; unset, it stays in the memory of the one process.
+Both read their URL from the environment with the embedded defaults of bot/settings.py, so
+plain `rasa run` needs no variable filled in for them:
+
+- EnvSQLTrackerStore: Rasa's SQLTrackerStore at TRACKER_DB_URL (default: SQLite in var/), whose
+  pooled connections are checked before use (pool_pre_ping), so the first message after a
+  database restart does not fail on a dead connection. Loading it applies rasa_addons.patches
+  (a failed read raises instead of starting a new conversation), for every Rasa command.
+- EnvLockStore: Rasa serialises the messages of one conversation with a ticket lock. Several
+  Rasa servers, or several Sanic workers of one server, must share it: `LOCK_STORE_URL=
+  redis://...` puts it in Redis; unset, it stays in the memory of the one process.
 """
 
 from __future__ import annotations
@@ -10,17 +17,43 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import AbstractAsyncContextManager, contextmanager
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import redis
+import sqlalchemy as sa
 from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockStore, RedisLockStore, TicketLock
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.utils.endpoints import EndpointConfig
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
 
 from bot.settings import Settings
+from rasa_addons import patches
 
 # How long one ticket update may hold a conversation's mutex; an update takes milliseconds,
 # the expiry only frees the mutex of a server that died holding it.
 MUTEX_SECONDS = 5.0
+
+
+class EnvSQLTrackerStore(SQLTrackerStore):
+    """SQLTrackerStore at TRACKER_DB_URL (or the `url` endpoints.yml gives), with pre-pinged connections."""
+
+    def __init__(self, host: str | None = None, **kwargs: Any) -> None:
+        patches.apply()
+        url = host or Settings.from_env().tracker_db_url
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        super().__init__(host=url, **kwargs)
+        # Rasa builds its engine without pool_pre_ping and offers no option for it: the same
+        # engine again, with it (the tables exist by now).
+        unchecked = self.engine
+        kwargs = create_engine_kwargs(unchecked.url)
+        self.engine = sa.create_engine(unchecked.url, pool_pre_ping=True, **kwargs)
+        self.sessionmaker = sessionmaker(bind=self.engine)
+        unchecked.dispose()
 
 
 class AtomicRedisLockStore(RedisLockStore):

@@ -4,18 +4,17 @@ throwaway PostgreSQL databases."""
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 from hypothesis import settings as hypothesis_settings
 from spacy.language import Language
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
 
 from bot.nlp.builder import create_pipeline
 from bot.understanding import Mention
+from tools.databases import PostgresUnavailable, throwaway_postgres
 from tools.stack import DEFAULT_MODEL, ONE_ADDRESS_LOAD_ENV, Stack, isolated_settings
 
 # CI (HYPOTHESIS_PROFILE=ci in .ci/run) replays the same examples every run, so a red build
@@ -48,29 +47,15 @@ def bot_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield stack
 
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
-
-
 @pytest.fixture(scope="session")
 def new_postgres_database() -> Iterator[Callable[[str], str]]:
     """Makes empty PostgreSQL databases (URL returned) that are dropped at the end of the run."""
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
-    made: list[str] = []
+    with ExitStack() as made:
 
-    def make(prefix: str) -> str:
-        name = f"{prefix}_{secrets.token_hex(6)}"
-        try:
-            with admin.connect() as connection:
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
-        except OperationalError as error:
-            pytest.fail(f"this test needs PostgreSQL at {POSTGRES_ADMIN_URL}: {error.orig}")
-        made.append(name)
-        return admin.url.set(database=name).render_as_string(hide_password=False)
+        def make(prefix: str) -> str:
+            try:
+                return made.enter_context(throwaway_postgres(prefix))
+            except PostgresUnavailable as error:
+                pytest.fail(str(error))
 
-    yield make
-    with admin.connect() as connection:
-        for name in made:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+        yield make

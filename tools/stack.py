@@ -121,6 +121,8 @@ class Stack:
         env["SANIC_HOST"] = self.settings.action_host
         env["ACTION_PORT"] = str(self.settings.action_port)
         env["ACTION_SERVER_URL"] = self.settings.action_server_url
+        env.setdefault("ACTION_SERVER_TOKEN", "")  # endpoints.yml sends it (empty: none)
+        env.setdefault("RASA_TELEMETRY_ENABLED", "false")
         return env
 
     def _spawn(self, name: str, command: list[str]) -> None:
@@ -147,10 +149,10 @@ class Stack:
                 [python, "-m", "actions", "--actions", "actions", "--port", str(self.settings.action_port)],
             )
         for port in self.ports:
-            command = [
+            command = [  # plain `rasa run`: Rasa loads every protection from the two files
                 python,
                 "-m",
-                "rasa_addons",
+                "rasa",
                 "run",
                 "--model",
                 str(self.model),

@@ -1,9 +1,10 @@
 """Support tickets: stored once, forwarded to a helpdesk until it accepts them (README, "Support tickets")."""
 
 from bot.tickets.db import Database, DatabaseError
-from bot.tickets.desk import TicketDesk
+from bot.tickets.desk import Refused, TicketDesk
 from bot.tickets.ids import find_ticket_id, new_ticket_id
-from bot.tickets.models import CLOSED, FORWARDED, OPEN, Ticket
+from bot.tickets.limits import Refusal
+from bot.tickets.models import CLOSED, FORWARDED, OPEN, DeliveryState, Ticket, TicketStatus
 from bot.tickets.request import Message, TicketRequest
 from bot.tickets.store import Opened, TicketNotFound, TicketRecord, TicketStore
 
@@ -13,13 +14,17 @@ __all__ = [
     "OPEN",
     "Database",
     "DatabaseError",
+    "DeliveryState",
     "Message",
     "Opened",
+    "Refusal",
+    "Refused",
     "Ticket",
     "TicketDesk",
     "TicketNotFound",
     "TicketRecord",
     "TicketRequest",
+    "TicketStatus",
     "TicketStore",
     "find_ticket_id",
     "new_ticket_id",

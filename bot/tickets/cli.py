@@ -18,12 +18,11 @@ from typing import Any, TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.tickets import migrate
 from bot.tickets.db import DatabaseError, display_url
 from bot.tickets.desk import TicketDesk
 from bot.tickets.forwarders import ConfigurationError
 from bot.tickets.ids import find_ticket_id
-from bot.tickets.models import DELIVERY_STATES, REJECTED, STATUSES
+from bot.tickets.models import CANCELLED, DELIVERED, DELIVERY_STATES, FOUND, REJECTED, SENT, STATUSES
 from bot.tickets.store import TicketNotFound, TicketRecord
 
 NOT_FOUND, FAILED = 1, 2  # exit codes: nothing to act on / could not work at all
@@ -51,11 +50,11 @@ def forwarding_state(record: TicketRecord) -> str:
     delivery, ticket = record.delivery, record.ticket
     if delivery is None:
         return "kept locally (no helpdesk)"
-    if delivery.state == "delivered":
+    if delivery.state == DELIVERED:
         return f"{delivery.helpdesk} {ticket.helpdesk_reference}"
     if delivery.state == REJECTED:
         return f"REFUSED by {delivery.helpdesk}: {delivery.last_error}"
-    if delivery.state == "cancelled":
+    if delivery.state == CANCELLED:
         return "not sent (closed first)"
     if delivery.attempts == 0:
         return f"waiting for {delivery.helpdesk}"
@@ -77,7 +76,7 @@ def _table(rows: list[list[str]], out: TextIO) -> None:
 
 
 def _list(desk: TicketDesk, args: argparse.Namespace, out: TextIO) -> int:
-    records = desk.store.records(args.status, args.forwarding, args.limit)
+    records = desk.records(args.status, args.forwarding, args.limit)
     if not records:
         print("No tickets.", file=out)
         return 0
@@ -92,7 +91,7 @@ def _list(desk: TicketDesk, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _show(desk: TicketDesk, args: argparse.Namespace, out: TextIO) -> int:
-    record = desk.store.record(_ticket_id(args.id))
+    record = desk.record(_ticket_id(args.id))
     ticket = record.ticket
     contact = (
         f"{ticket.contact_name} <{ticket.contact_email}>" if ticket.contact_name else ticket.contact_email
@@ -158,7 +157,7 @@ def export_row(record: TicketRecord) -> dict[str, Any]:
 
 
 def _export(desk: TicketDesk, args: argparse.Namespace, out: TextIO) -> int:
-    rows = [export_row(r) for r in reversed(desk.store.records(args.status, args.forwarding))]
+    rows = [export_row(r) for r in reversed(desk.records(args.status, args.forwarding))]
     target = args.output.open("w", encoding="utf-8", newline="") if args.output else out
     try:
         if args.format == "json":
@@ -182,32 +181,32 @@ def _retry(desk: TicketDesk, args: argparse.Namespace, out: TextIO) -> int:
         raise CommandError("no helpdesk is configured (HELPDESK is unset): tickets stay in the local store")
     public_ids = [_ticket_id(text) for text in args.ids]
     for public_id in public_ids:
-        desk.store.record(public_id)  # TicketNotFound for an unknown id
-    wanted = public_ids or (desk.outbox.rejected() if args.rejected else [])
+        desk.record(public_id)  # TicketNotFound for an unknown id
+    wanted = public_ids or (desk.refused() if args.rejected else [])
     if wanted:
-        desk.outbox.requeue(wanted, desk.helpdesk.kind, desk.now())
+        desk.requeue(wanted)
     results = forwarding.run_once(ignore_schedule=True, public_ids=public_ids)
     for result in results:
         line = f"{result.public_id}  {result.outcome}: {result.detail}"
         if result.next_attempt_at:
             line += f" (next automatic try {_when(result.next_attempt_at)})"
         print(line, file=out)
-    delivered = sum(r.outcome in ("sent", "found") for r in results)
+    delivered = sum(r.outcome in (SENT, FOUND) for r in results)
     print(f"{delivered} of {len(results)} ticket(s) forwarded to {desk.helpdesk.kind}.", file=out)
-    refused = desk.outbox.rejected()
+    refused = desk.refused()
     if refused and not args.rejected:
         print(f"{len(refused)} refused earlier (not retried; add --rejected): {', '.join(refused)}", file=out)
     return 0 if delivered == len(results) else FAILED
 
 
 def _close(desk: TicketDesk, args: argparse.Namespace, out: TextIO) -> int:
-    record = desk.store.close(_ticket_id(args.id))
+    record = desk.close(_ticket_id(args.id))
     print(f"{record.ticket.public_id} closed ({forwarding_state(record)}).", file=out)
     return 0
 
 
 def _schema(desk: TicketDesk, out: TextIO) -> int:
-    revision = migrate.current_revision(desk.db.engine)
+    revision = desk.schema_revision()
     print(f"ticket database {display_url(desk.db.url)} is at schema {revision} (the newest)", file=out)
     return 0
 

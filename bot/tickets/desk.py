@@ -1,8 +1,15 @@
-"""The ticket desk: one object for what the conversation and the staff tools do with tickets."""
+"""The ticket desk: the one door for what the conversation and the staff tools do with tickets.
+
+The conversation opens tickets through `open` (the ticket limits are applied inside) and
+looks them up by owner (`opened_by`, `visible_to`); staff commands list, show, close and
+retry through the rest. Every method is synchronous database work: async callers run it in a
+worker thread (actions/__init__.py).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -12,19 +19,33 @@ from bot.tickets import migrate
 from bot.tickets.db import Database, DatabaseError, display_url
 from bot.tickets.forwarders import forwarder_for
 from bot.tickets.forwarding import Forwarding, RetryPolicy
+from bot.tickets.limits import Refusal, TicketLimits
+from bot.tickets.models import Ticket
 from bot.tickets.outbox import Outbox
 from bot.tickets.request import TicketRequest
-from bot.tickets.store import Opened, TicketStore, utcnow
+from bot.tickets.store import Opened, TicketRecord, TicketStore, utcnow
+
+
+@dataclass(frozen=True)
+class Refused:
+    """No ticket was opened, and why (the limits)."""
+
+    reason: Refusal
 
 
 class TicketDesk:
     """The store, its outbox and the configured helpdesk (if any), over one database."""
 
     def __init__(
-        self, db: Database, helpdesk: HelpdeskSettings, clock: Callable[[], datetime] = utcnow
+        self,
+        db: Database,
+        helpdesk: HelpdeskSettings,
+        clock: Callable[[], datetime] = utcnow,
+        limits: TicketLimits | None = None,
     ) -> None:
         self.db = db
         self.helpdesk = helpdesk
+        self.limits = limits or TicketLimits.from_env()
         self.store = TicketStore(db, clock)
         self.outbox = Outbox(db)
         self.forwarder = forwarder_for(helpdesk)
@@ -38,12 +59,67 @@ class TicketDesk:
     def now(self) -> datetime:
         return self._clock()
 
-    def open(self, request: TicketRequest) -> Opened:
-        """Commits the ticket locally (queued for the helpdesk, if one is configured)."""
+    def open(self, request: TicketRequest) -> Opened | Refused:
+        """The ticket of `request`, committed locally and queued for the helpdesk (if any).
+
+        A request seen before (a retry) gets its ticket back whatever the limits; a new one
+        is refused when its conversation or client has opened too many.
+        """
+        existing = self.store.existing(request)
+        if existing is not None:
+            return Opened(existing, created=False)
+        refusal = self.limits.refusal(request)
+        if refusal is not None:
+            return Refused(refusal)
         opened = self.store.open(request, self.helpdesk.kind or None)
         if opened.created and self.forwarder is not None:
             self.on_opened()
         return opened
+
+    def opened_by(self, public_id: str, sender_id: str) -> bool:
+        """True when the conversation `sender_id` opened ticket `public_id`."""
+        return self.store.opened_by(public_id, sender_id)
+
+    def visible_to(self, public_id: str, sender_id: str, email: str | None) -> Ticket | None:
+        """The ticket, only for the conversation that opened it or for its contact address."""
+        return self.store.visible_to(public_id, sender_id, email)
+
+    def records(
+        self, status: str | None = None, delivery_state: str | None = None, limit: int | None = None
+    ) -> list[TicketRecord]:
+        """Tickets for staff, newest first, optionally by status and by forwarding state."""
+        return self.store.records(status, delivery_state, limit)
+
+    def record(self, public_id: str) -> TicketRecord:
+        """One ticket with its forwarding history; TicketNotFound if there is none."""
+        return self.store.record(public_id)
+
+    def close(self, public_id: str) -> TicketRecord:
+        """Closes the ticket; one not forwarded yet will not be forwarded any more."""
+        return self.store.close(public_id)
+
+    def refused(self) -> list[str]:
+        """Tickets the helpdesk refused (waiting for staff)."""
+        return self.outbox.rejected()
+
+    def requeue(self, public_ids: Sequence[str]) -> None:
+        """Queues these tickets for the configured helpdesk again, due now."""
+        self.outbox.requeue(list(public_ids), self.helpdesk.kind, self.now())
+
+    def schema_revision(self) -> str | None:
+        return migrate.current_revision(self.db.engine)
+
+    def of_person(self, email: str | None = None, sender_ids: Sequence[str] = ()) -> list[TicketRecord]:
+        """A person's tickets, by contact address or by the conversations that opened them."""
+        return self.store.of_person(email, sender_ids)
+
+    def finished_before(self, cutoff: datetime) -> list[str]:
+        """The tickets retention removes: closed or forwarded, and opened before `cutoff`."""
+        return self.store.finished_before(cutoff)
+
+    def delete(self, public_ids: Sequence[str]) -> int:
+        """Deletes tickets for good (retention, a person's request); how many were deleted."""
+        return self.store.delete(public_ids)
 
     def forwarding(self) -> Forwarding | None:
         if self.forwarder is None:

@@ -21,9 +21,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.retrying import backoff_seconds
 from bot.settings import HelpdeskSettings
 from bot.tickets.forwarders import Forwarder, ForwardingError
-from bot.tickets.models import FOUND, REJECTED, RETRY, SENT
+from bot.tickets.models import FOUND, RETRY, SENT, Outcome
 from bot.tickets.outbox import Claim, Failure, Outbox
 from bot.tickets.payload import TicketPayload
 from bot.tickets.store import utcnow
@@ -41,8 +42,7 @@ class RetryPolicy:
     max_seconds: float = 600.0
 
     def delay(self, attempts: int, retry_after: float | None, rng: Callable[[], float]) -> float:
-        ceiling = min(self.max_seconds, self.base_seconds * 2.0 ** max(0, attempts - 1))
-        jittered = ceiling * (0.5 + 0.5 * rng())
+        jittered = backoff_seconds(attempts, self.base_seconds, self.max_seconds, rng)
         if retry_after is not None:
             return max(jittered, min(retry_after, MAX_RETRY_AFTER_SECONDS))
         return jittered
@@ -57,7 +57,7 @@ class Result:
     """What happened to one ticket in this run."""
 
     public_id: str
-    outcome: str  # SENT, FOUND, RETRY or REJECTED
+    outcome: Outcome
     detail: str  # the helpdesk's reference, or why it failed
     next_attempt_at: datetime | None = None
 
@@ -116,7 +116,7 @@ class Forwarding:
         if not error.retryable:
             self.outbox.record_rejected(claim, started, finished, failure)
             logger.warning("ticket %s refused by %s: %s", public_id, claim.helpdesk, error.detail)
-            return Result(public_id, REJECTED, error.detail)
+            return Result(public_id, Outcome.REJECTED, error.detail)
         wait = self.policy.delay(claim.previous_attempts + 1, error.retry_after, self._rng)
         next_attempt_at = finished + timedelta(seconds=wait)
         self.outbox.record_retry(claim, started, finished, failure, next_attempt_at)

@@ -2,7 +2,7 @@
 
 The classes are plain dataclasses mapped onto the tables (SQLAlchemy's imperative mapping),
 so the rest of the code sees typed values. The schema itself changes only through the
-Alembic migrations in migrations/versions; tests/bot/tickets/test_migrations.py checks that
+Alembic migrations in migrations/versions; tests/bot/tickets/test_ticket_migrations.py checks that
 these tables and the migrations agree.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import (
@@ -26,17 +27,39 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import registry
 
-# Ticket status, as staff and the person see it.
-OPEN, FORWARDED, CLOSED = "open", "forwarded", "closed"
-STATUSES = (OPEN, FORWARDED, CLOSED)
 
-# Delivery (outbox) state: waiting to be sent, accepted by the helpdesk, refused with a 4xx
-# (staff must look), or not to be sent (the ticket was closed first).
-PENDING, DELIVERED, REJECTED, CANCELLED = "pending", "delivered", "rejected", "cancelled"
-DELIVERY_STATES = (PENDING, DELIVERED, REJECTED, CANCELLED)
+class TicketStatus(str, Enum):
+    """A ticket's status, as staff and the person see it."""
 
-# Outcome of one forwarding attempt.
-SENT, FOUND, RETRY = "sent", "found", "retry"  # FOUND: an earlier attempt had arrived after all
+    OPEN = "open"
+    FORWARDED = "forwarded"
+    CLOSED = "closed"
+
+
+class DeliveryState(str, Enum):
+    """An outbox entry: waiting to be sent, accepted by the helpdesk, refused with a 4xx (staff
+    must look), or not to be sent (the ticket was closed first)."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+class Outcome(str, Enum):
+    """What one forwarding attempt did; FOUND: an earlier attempt had arrived after all."""
+
+    SENT = "sent"
+    FOUND = "found"
+    RETRY = "retry"
+    REJECTED = "rejected"
+
+
+OPEN, FORWARDED, CLOSED = TicketStatus
+PENDING, DELIVERED, REJECTED, CANCELLED = DeliveryState
+SENT, FOUND, RETRY = Outcome.SENT, Outcome.FOUND, Outcome.RETRY
+STATUSES = tuple(status.value for status in TicketStatus)
+DELIVERY_STATES = tuple(state.value for state in DeliveryState)
 
 
 class UTCDateTime(TypeDecorator):  # type: ignore[misc]  # SQLAlchemy 1.4 ships no types
@@ -56,6 +79,23 @@ class UTCDateTime(TypeDecorator):  # type: ignore[misc]  # SQLAlchemy 1.4 ships 
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class EnumText(TypeDecorator):  # type: ignore[misc]
+    """An Enum stored as its text value (the column stays a plain string, no database enum type)."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[Enum], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return None if value is None else str(self.enum(value).value)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> Enum | None:
+        return None if value is None else self.enum(value)
 
 
 metadata = MetaData(
@@ -86,7 +126,7 @@ tickets = Table(
     Column("description", Text, nullable=False),
     Column("transcript", Text, nullable=False),
     Column("secrets_masked", String(200), nullable=False),
-    Column("status", String(12), nullable=False, index=True),
+    Column("status", EnumText(TicketStatus, 12), nullable=False, index=True),
     Column("helpdesk", String(20)),
     Column("helpdesk_reference", String(120)),
     Column("closed_at", UTCDateTime),
@@ -98,7 +138,7 @@ deliveries = Table(
     Column("id", Integer, primary_key=True),
     Column("ticket_id", Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, unique=True),
     Column("helpdesk", String(20), nullable=False),
-    Column("state", String(12), nullable=False, index=True),
+    Column("state", EnumText(DeliveryState, 12), nullable=False, index=True),
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", UTCDateTime, nullable=False),
     Column("claimed_until", UTCDateTime),
@@ -116,7 +156,7 @@ delivery_attempts = Table(
     ),
     Column("started_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime, nullable=False),
-    Column("outcome", String(12), nullable=False),
+    Column("outcome", EnumText(Outcome, 12), nullable=False),
     Column("status_code", Integer),
     Column("detail", Text),
 )
@@ -141,7 +181,7 @@ class Ticket:
     description: str
     transcript: str
     secrets_masked: str  # comma-separated kinds from bot.redaction, e.g. "password"
-    status: str = OPEN
+    status: TicketStatus = TicketStatus.OPEN
     helpdesk: str | None = None
     helpdesk_reference: str | None = None
     closed_at: datetime | None = None
@@ -155,7 +195,7 @@ class Delivery:
     ticket_id: int
     helpdesk: str
     next_attempt_at: datetime
-    state: str = PENDING
+    state: DeliveryState = DeliveryState.PENDING
     attempts: int = 0
     claimed_until: datetime | None = None  # a worker is sending it until then
     last_status_code: int | None = None
@@ -171,7 +211,7 @@ class DeliveryAttempt:
     delivery_id: int
     started_at: datetime
     finished_at: datetime
-    outcome: str
+    outcome: Outcome
     status_code: int | None = None
     detail: str | None = None
     id: int | None = None

@@ -25,6 +25,7 @@ from bot.tickets.models import (
     RETRY,
     Delivery,
     DeliveryAttempt,
+    Outcome,
     Ticket,
     deliveries,
     tickets,
@@ -95,7 +96,12 @@ class Outbox:
             return Claim(delivery_id, delivery.helpdesk, delivery.attempts - 1, ticket)
 
     def _attempt(
-        self, delivery: Delivery, started: datetime, finished: datetime, outcome: str, failure: Failure | None
+        self,
+        delivery: Delivery,
+        started: datetime,
+        finished: datetime,
+        outcome: Outcome,
+        failure: Failure | None,
     ) -> DeliveryAttempt:
         return DeliveryAttempt(
             delivery_id=delivery.id or 0,
@@ -107,7 +113,7 @@ class Outbox:
         )
 
     def record_delivered(
-        self, claim: Claim, started: datetime, finished: datetime, reference: str, outcome: str
+        self, claim: Claim, started: datetime, finished: datetime, reference: str, outcome: Outcome
     ) -> None:
         """The helpdesk has the ticket (`outcome` SENT now, or FOUND from an earlier attempt)."""
         with self.db.session() as session:
@@ -140,7 +146,7 @@ class Outbox:
             delivery = session.get(Delivery, claim.delivery_id)
             delivery.state, delivery.claimed_until = REJECTED, None
             delivery.last_status_code, delivery.last_error = failure.status_code, failure.detail
-            session.add(self._attempt(delivery, started, finished, REJECTED, failure))
+            session.add(self._attempt(delivery, started, finished, Outcome.REJECTED, failure))
 
     def requeue(self, public_ids: Sequence[str], helpdesk: str, now: datetime) -> list[str]:
         """Makes these tickets due now (refused or never queued ones too); the ids it queued.

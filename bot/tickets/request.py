@@ -37,6 +37,7 @@ class TicketRequest:
     recovery_path: str | None = None
     description: str = ""
     transcript: Sequence[Message] = ()
+    client: str | None = None  # the pseudonymous key of the client's address, for the limits
 
     @property
     def request_key(self) -> str:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.tickets.db import Database
@@ -15,6 +15,7 @@ from bot.tickets.ids import new_ticket_id
 from bot.tickets.models import (
     CANCELLED,
     CLOSED,
+    FORWARDED,
     PENDING,
     Delivery,
     DeliveryAttempt,
@@ -165,3 +166,41 @@ class TicketStore:
             if delivery is not None and delivery.state == PENDING:
                 delivery.state = CANCELLED
         return self.record(public_id)
+
+    def of_person(self, email: str | None = None, sender_ids: Sequence[str] = ()) -> list[TicketRecord]:
+        """Tickets with this contact address (any case) or opened by these conversations, oldest first."""
+        conditions = []
+        if email:
+            conditions.append(func.lower(tickets.c.contact_email) == email.strip().casefold())
+        if sender_ids:
+            conditions.append(tickets.c.sender_id.in_(list(sender_ids)))
+        if not conditions:
+            return []
+        query = (
+            select(tickets.c.public_id).where(or_(*conditions)).order_by(tickets.c.created_at, tickets.c.id)
+        )
+        with self.db.session() as session:
+            public_ids = list(session.scalars(query))
+        return [self.record(public_id) for public_id in public_ids]
+
+    def finished_before(self, cutoff: datetime) -> list[str]:
+        """Closed or forwarded tickets opened before `cutoff` (open ones wait for staff)."""
+        query = select(tickets.c.public_id).where(
+            tickets.c.created_at < cutoff, tickets.c.status.in_([CLOSED, FORWARDED])
+        )
+        with self.db.session() as session:
+            return list(session.scalars(query))
+
+    def delete(self, public_ids: Sequence[str]) -> int:
+        """Deletes these tickets with their forwarding history; how many were deleted."""
+        if not public_ids:
+            return 0
+        with self.db.session() as session:
+            wanted = select(tickets.c.id).where(tickets.c.public_id.in_(list(public_ids)))
+            ticket_ids = list(session.scalars(wanted))
+            if not ticket_ids:
+                return 0
+            delivery_ids = select(deliveries.c.id).where(deliveries.c.ticket_id.in_(ticket_ids))
+            session.execute(delete(delivery_attempts).where(delivery_attempts.c.delivery_id.in_(delivery_ids)))
+            session.execute(delete(deliveries).where(deliveries.c.ticket_id.in_(ticket_ids)))
+            return int(session.execute(delete(tickets).where(tickets.c.id.in_(ticket_ids))).rowcount)

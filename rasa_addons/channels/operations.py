@@ -41,6 +41,7 @@ from bot.analytics.sources import reading_engine
 from bot.jsonlogs import CONVERSATION_ID, configure_log_format
 from bot.metrics import ANSWER_SECONDS, MESSAGES, exposition
 from bot.settings import PROJECT_ROOT, OperationsSettings, Settings
+from rasa_addons.guards.channel import GuardedChannel
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,9 @@ METRICS_PATH, LIVE_PATH, READY_PATH = "/metrics", "/health/live", "/health/ready
 _MEASURED = "_recovery_bot_measured"
 
 
-class StaffOperations(InputChannel):
+class StaffOperations(GuardedChannel):
+    """A GuardedChannel like every configured channel, though it takes no messages."""
+
     @classmethod
     def name(cls) -> str:
         return "staff"
@@ -66,7 +69,7 @@ class StaffOperations(InputChannel):
         if not settings.dashboard_on:
             logger.info("The staff dashboard is off: STAFF_DASHBOARD_TOKEN or USER and PASSWORD not set.")
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+    def guarded_blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         staff = _ServerWideBlueprint("staff_operations", __name__)
         staff.ctx.log_format = self.settings.log_format
 

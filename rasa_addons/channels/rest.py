@@ -5,7 +5,8 @@ A body over REQUEST_MAX_BYTES gets 413; a body that is not such an object (not J
 sender that is not a short string or number, a message that is not a string, metadata that
 is not an object) gets 400 saying what is wrong, instead of an error deep inside Rasa. The
 input channel is always "rest" (Rasa would take the client's word for it). The client's
-address is set for the message guard's per-address rate limit (rasa_addons/guards).
+address is set for the message guard's per-address rate limit (rasa_addons/guards), which
+every message passes (GuardedChannel).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.settings import GuardSettings
+from rasa_addons.guards.channel import GuardedChannel
 from rasa_addons.guards.client import CLIENT_ADDRESS, address_of
 
 SENDER_MAX_CHARS = 128
@@ -47,7 +49,7 @@ def problem_with(body: bytes) -> str | None:
     return None
 
 
-class GuardedRestInput(RestInput):
+class GuardedRestInput(GuardedChannel, RestInput):
     def __init__(self, settings: GuardSettings | None = None) -> None:
         self.settings = settings or GuardSettings.from_env()
 
@@ -61,8 +63,8 @@ class GuardedRestInput(RestInput):
     def _extract_input_channel(self, req: Request) -> str:
         return self.name()
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = super().blueprint(on_new_message)
+    def guarded_blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        blueprint = super().guarded_blueprint(on_new_message)
 
         @blueprint.middleware("request")
         async def check(request: Request) -> HTTPResponse | None:
@@ -74,7 +76,7 @@ class GuardedRestInput(RestInput):
             problem = problem_with(request.body)
             if problem:
                 return response.json({"error": problem}, status=400)
-            CLIENT_ADDRESS.set(address_of(request))
+            CLIENT_ADDRESS.set(address_of(request, self.settings))
             return None
 
         return blueprint

@@ -31,6 +31,7 @@ from bot.rendering.slack import slack_answered_blocks, slack_blocks, slack_mrkdw
 from bot.settings import SlackSettings
 from rasa_addons.channels.common import BackgroundTasks, OffChannel
 from rasa_addons.channels.seen import SeenKeys, seen_keys_from_env
+from rasa_addons.guards.channel import GuardedChannel
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ class SlackOutput(OutputChannel):
         await self._post(text, buttons)
 
 
-class EnvSlackInput(SlackInput):
+class EnvSlackInput(GuardedChannel, SlackInput):
     """Rasa's Slack input channel configured from SLACK_* environment variables."""
 
     @classmethod
@@ -104,7 +105,7 @@ class EnvSlackInput(SlackInput):
     def get_output_channel(self, channel: str | None = None, thread_id: str | None = None) -> OutputChannel:
         return SlackOutput(self.client, channel or self.slack_channel or "")
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+    def guarded_blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         slack = Blueprint("slack_webhook", __name__)
 
         @slack.route("/", methods=["GET"])

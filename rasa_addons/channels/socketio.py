@@ -21,6 +21,8 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
+from bot.settings import GuardSettings
+from rasa_addons.guards.channel import GuardedChannel
 from rasa_addons.guards.client import CLIENT_ADDRESS, address_of
 
 logger = logging.getLogger(__name__)
@@ -35,9 +37,10 @@ def accepted_session_id(requested: Any) -> str:
     return secrets.token_hex(16)
 
 
-class PersistentSocketIOInput(SocketIOInput):
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = super().blueprint(on_new_message)
+class PersistentSocketIOInput(GuardedChannel, SocketIOInput):
+    def guarded_blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        blueprint = super().guarded_blueprint(on_new_message)
+        settings = GuardSettings.from_env()
         sio = self.sio
         assert sio is not None  # set by SocketIOInput.blueprint
 
@@ -53,7 +56,8 @@ class PersistentSocketIOInput(SocketIOInput):
         handle_utterance = sio.handlers[self.namespace or "/"][self.user_message_evt]
 
         async def user_uttered(sid: str, data: dict[str, Any]) -> None:
-            CLIENT_ADDRESS.set(address_of(sio.get_environ(sid, namespace=self.namespace)["sanic.request"]))
+            request = sio.get_environ(sid, namespace=self.namespace)["sanic.request"]
+            CLIENT_ADDRESS.set(address_of(request, settings))
             await handle_utterance(sid, data)
 
         sio.on(self.user_message_evt, user_uttered, namespace=self.namespace)

@@ -31,6 +31,7 @@ from rasa_addons.channels.backoff import post_json
 from rasa_addons.channels.botframework_auth import BotFrameworkTokenValidator, NotFromBotFramework
 from rasa_addons.channels.common import BackgroundTasks, OffChannel
 from rasa_addons.channels.seen import SeenKeys, seen_keys_from_env
+from rasa_addons.guards.channel import GuardedChannel
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ class TeamsOutput(OutputChannel):
         await self.connector.reply(self.activity, {"attachments": [teams_hero_card(text, buttons)]})
 
 
-class TeamsInput(InputChannel):
+class TeamsInput(GuardedChannel):
     """Receives Teams activities at /webhooks/botframework/webhook (the bot's messaging endpoint)."""
 
     @classmethod
@@ -140,7 +141,7 @@ class TeamsInput(InputChannel):
         self.seen = seen
         self.answers = BackgroundTasks()
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+    def guarded_blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         teams = Blueprint("teams_webhook", __name__)
 
         @teams.route("/", methods=["GET"])

@@ -3,6 +3,7 @@
 The widget talks to Rasa's own `socketio` channel (credentials.yml); this channel only adds
     GET /webhooks/widget/widget.js              the bundle `make widget` builds into web/build/
     GET /webhooks/widget/demo                   a help-centre page that embeds it
+    GET /webhooks/widget/config                 the limits the widget shows (longest message)
     GET /webhooks/widget/history/<session_id>   the messages to show again after a reload
 A session id is the widget's unguessable 128-bit random sender id: knowing it is what lets a
 page read the conversation, exactly as it lets the page post into it over socket.io.
@@ -14,14 +15,15 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.rendering.transcript import came_through, transcript
-from bot.settings import PROJECT_ROOT
+from bot.settings import PROJECT_ROOT, GuardSettings
 from rasa_addons.channels.socketio import SESSION_ID
+from rasa_addons.guards.channel import GuardedChannel
 
 WEB_DIR = PROJECT_ROOT / "web"
 BUNDLE = WEB_DIR / "build" / "widget.js"
@@ -29,12 +31,12 @@ DEMO_PAGE = WEB_DIR / "demo" / "index.html"
 WIDGET_CHANNEL = "socketio"  # the Rasa channel the widget's messages arrive through
 
 
-class WebChatWidget(InputChannel):
+class WebChatWidget(GuardedChannel):
     @classmethod
     def name(cls) -> str:
         return "widget"
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+    def guarded_blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         widget = Blueprint("web_chat_widget", __name__)
 
         @widget.route("/", methods=["GET"])
@@ -50,6 +52,11 @@ class WebChatWidget(InputChannel):
         @widget.route("/demo", methods=["GET"])
         async def demo(_: Request) -> HTTPResponse:
             return await _static(DEMO_PAGE, "text/html; charset=utf-8")
+
+        @widget.route("/config", methods=["GET"])
+        async def config(_: Request) -> HTTPResponse:
+            limits = {"message_max_chars": GuardSettings.from_env().message_max_chars}
+            return response.json(limits, headers={"Cache-Control": "no-cache"})
 
         @widget.route("/history/<session_id:str>", methods=["GET"])
         async def history(request: Request, session_id: str) -> HTTPResponse:

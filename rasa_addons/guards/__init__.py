@@ -1,22 +1,9 @@
-"""Hardening of the Rasa server, installed by `python -m rasa_addons` before Rasa starts.
+"""Hardening of the Rasa server, loaded by Rasa itself from credentials.yml and endpoints.yml.
 
-- messages.py: every channel's message is rate limited, size checked and has its secrets
-  masked before Rasa parses, stores or logs it; failures get an apology, not silence;
-- failures.py: notes custom actions that fail (action server down) for that apology;
-- stores.py: the SQL tracker store survives database restarts and reports failed reads;
-- bot.redaction_logs: no log line carries a secret, an email address or a phone number.
-The REST channel (rasa_addons/channels/rest.py) adds the body size limit and input checks.
+- channel.py: GuardedChannel, the mixin of every input channel: each message passes the
+  message guard, and the server's log masking and checked patches are ready before the first;
+- messages.py: the guard: rate limits, size limit, secret masking, an apology for failures;
+- client.py: the client's address (peer or trusted proxy header) and its pseudonymous key.
+The stores (rasa_addons/stores.py) survive database restarts; rasa_addons/patches.py holds the
+only replacements of Rasa functions, checked against the installed Rasa before they are made.
 """
-
-from __future__ import annotations
-
-from bot.redaction_logs import install_log_masking
-from bot.settings import GuardSettings
-from rasa_addons.guards import failures, messages, stores
-
-
-def install(settings: GuardSettings) -> None:
-    install_log_masking()
-    messages.install(settings)
-    failures.install()
-    stores.install()

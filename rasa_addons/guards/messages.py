@@ -1,7 +1,8 @@
 """The one place every channel's message passes: limits, secret masking, and no silent failures.
 
-Every input channel hands its messages to `Agent.handle_message` (rasa.core.channels.channel
-.register); `install()` wraps it. Before the message is parsed, stored or logged, the guard
+Rasa hands every input channel a callable for its messages (`InputChannel.blueprint(
+on_new_message)`); each channel of this project wraps it with `guarded()` (the GuardedChannel
+mixin, rasa_addons/guards/channel.py). Before the message is parsed, stored or logged, the guard
   - refuses it with a clear answer when its conversation or its client address is over the
     rate limit, or when it is longer than MESSAGE_MAX_CHARS;
   - strips control characters and masks secrets (bot.redaction) in its text and metadata, and
@@ -14,6 +15,7 @@ apology instead of silence.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import math
@@ -24,15 +26,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
 
+from bot.jsonlogs import CONVERSATION_ID
 from bot.metrics import RATE_LIMIT_REFUSALS, channel_label
-from bot.ratelimit import RateLimit
+from bot.ratelimit import RateLimit, limit_storage
 from bot.redaction import Redaction, redact, redact_data, secrets_named
-from bot.settings import GuardSettings
+from bot.settings import GuardSettings, Settings
 from rasa_addons.guards.client import CLIENT_ADDRESS, client_key
-from rasa_addons.guards.failures import noting_action_failures
+from rasa_addons.patches import noting_action_failures
 
 logger = logging.getLogger(__name__)
 
@@ -71,18 +73,28 @@ def _clean_data(value: Any) -> Any:
 
 
 class MessageGuard:
-    def __init__(self, settings: GuardSettings, replies: Replies) -> None:
+    def __init__(self, settings: GuardSettings, replies: Replies, redis_url: str = "") -> None:
         self.settings = settings
         self.replies = replies
-        self.per_sender = RateLimit(settings.messages_per_sender_per_minute, 60.0)
-        self.per_client = RateLimit(settings.messages_per_client_per_minute, 60.0)
+        storage = limit_storage(redis_url)  # Redis: one count for every server
+        self.per_sender = RateLimit(settings.messages_per_sender_per_minute, 60.0, storage, "msg-sender")
+        self.per_client = RateLimit(settings.messages_per_client_per_minute, 60.0, storage, "msg-client")
 
-    def refusal(self, message: UserMessage) -> str | None:
-        """Why the bot will not read `message` (said to the person), or None."""
+    @classmethod
+    def from_env(cls) -> MessageGuard:
+        return cls(GuardSettings.from_env(), Replies.load(), Settings.from_env().lock_store_url)
+
+    def _waits(self, message: UserMessage) -> list[float | None]:
         waits = [self.per_sender.hit(f"{message.input_channel}:{message.sender_id}")]
         address = CLIENT_ADDRESS.get()
         if address:
-            waits.append(self.per_client.hit(address))
+            waits.append(self.per_client.hit(client_key(address)))
+        return waits
+
+    async def refusal(self, message: UserMessage) -> str | None:
+        """Why the bot will not read `message` (said to the person), or None."""
+        # counted in Redis with several servers: a worker thread keeps the event loop free
+        waits = await asyncio.to_thread(self._waits, message)
         wait = max((w for w in waits if w is not None), default=None)
         if wait is not None:
             logger.info("rate limit: refused a message on %s", message.input_channel)
@@ -110,13 +122,16 @@ async def _say(message: UserMessage, text: str) -> None:
     await message.output_channel.send_response(message.sender_id, {"text": text})
 
 
-HandleMessage = Callable[[Agent, UserMessage], Awaitable[Any]]
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
-def guarded(handle_message: HandleMessage, guard: MessageGuard) -> HandleMessage:
-    @functools.wraps(handle_message)
-    async def guarded_handle_message(agent: Agent, message: UserMessage) -> Any:
-        refusal = guard.refusal(message)
+def guarded(on_new_message: OnNewMessage, guard: MessageGuard) -> OnNewMessage:
+    """`on_new_message` behind the guard: refused, masked, and apologised for when it fails."""
+
+    @functools.wraps(on_new_message)
+    async def guarded_on_new_message(message: UserMessage) -> Any:
+        CONVERSATION_ID.set(message.sender_id)  # for this message's log lines, the guard's too
+        refusal = await guard.refusal(message)
         if refusal:
             await _say(message, refusal)
             return None
@@ -125,7 +140,7 @@ def guarded(handle_message: HandleMessage, guard: MessageGuard) -> HandleMessage
             await _say(message, guard.replies.secret_masked.format(what=secrets_named(redaction.kinds)))
         with noting_action_failures() as failed:
             try:
-                return await handle_message(agent, message)
+                return await on_new_message(message)
             except Exception:
                 logger.exception("handling a message on %s failed", message.input_channel)
                 failed.append("the message handling")
@@ -135,11 +150,5 @@ def guarded(handle_message: HandleMessage, guard: MessageGuard) -> HandleMessage
                     await _say(message, guard.replies.unavailable)
         return None
 
-    return guarded_handle_message
-
-
-def install(settings: GuardSettings) -> None:
-    """Every message any channel receives goes through a MessageGuard from now on."""
-    if not hasattr(Agent.handle_message, "__wrapped__"):
-        guard = MessageGuard(settings, Replies.load())
-        Agent.handle_message = guarded(Agent.handle_message, guard)
+    guarded_on_new_message.__guarded__ = True  # type: ignore[attr-defined]
+    return guarded_on_new_message

@@ -24,6 +24,7 @@ from actions.tickets import (
 )
 from bot.settings import GuardSettings, HelpdeskSettings
 from bot.tickets import Database, TicketDesk
+from bot.tickets.limits import TicketLimits
 from bot.tickets.migrate import upgrade
 
 DOMAIN: dict[str, Any] = {
@@ -43,10 +44,8 @@ NO_HELPDESK = HelpdeskSettings("", "", "", "", "", "", "", 10, 15, 600, 5)
 def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TicketDesk]:
     database = Database(f"sqlite:///{tmp_path / 'tickets.db'}")
     upgrade(database.engine)
-    desk = TicketDesk(database, NO_HELPDESK)
+    desk = TicketDesk(database, NO_HELPDESK, limits=TicketLimits(GuardSettings.from_env()))  # fresh counts
     monkeypatch.setattr(ticket_actions, "ticket_desk", lambda: desk)
-    limits = ticket_actions.TicketLimits(GuardSettings.from_env())  # fresh counts for each test
-    monkeypatch.setattr(ticket_actions, "ticket_limits", lambda: limits)
     yield desk
     database.dispose()
 

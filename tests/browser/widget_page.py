@@ -1,6 +1,8 @@
-"""The chat widget as a person sees it: found by role and name, never by internal markup."""
+"""The chat widget as a person sees it: found by role and name wherever a role says what it is."""
 
 from __future__ import annotations
+
+import json
 
 from playwright.sync_api import Locator, Page
 
@@ -24,22 +26,47 @@ class Widget:
         return self.page.get_by_role("textbox", name="Your message")
 
     @property
+    def send_button(self) -> Locator:
+        return self.page.get_by_role("button", name="Send", exact=True)
+
+    @property
     def error_line(self) -> Locator:
         return self.page.get_by_role("alert")
 
     @property
+    def announcer(self) -> Locator:
+        """What a screen reader is told outside the conversation log (role=status)."""
+        return self.page.get_by_role("status")
+
+    @property
     def typing(self) -> Locator:
-        return self.page.get_by_role("status").filter(has_text="typing")
+        """The visible typing line (hidden from screen readers, which hear the announcer)."""
+        return self.page.locator(".typing")
+
+    @property
+    def counter(self) -> Locator:
+        return self.page.locator("#rb-count")
+
+    @property
+    def new_messages_cue(self) -> Locator:
+        return self.page.get_by_role("button", name="New messages below")
 
     @property
     def replies(self) -> Locator:
         return self.page.get_by_role("group", name="Suggested replies").get_by_role("button")
+
+    def button(self, name: str) -> Locator:
+        return self.page.get_by_role("button", name=name, exact=True)
 
     def bot_says(self, text: str) -> Locator:
         return self.log.locator(".msg.bot").filter(has_text=text)
 
     def person_says(self, text: str) -> Locator:
         return self.log.locator(".msg.user").filter(has_text=text)
+
+    def entry(self, text: str, who: str = "user") -> Locator:
+        """`who`'s ("user" or "bot") message saying `text`, with its label, time and delivery state."""
+        return self.log.locator(f".entry.{who}").filter(has=self.page.locator(".msg", has_text=text))
 
     def open(self) -> None:
         self.launcher.click()
@@ -52,4 +79,5 @@ class Widget:
         self.replies.filter(has_text=title).click()
 
     def session_id(self) -> str:
-        return str(self.page.evaluate(f"sessionStorage.getItem('{SESSION_KEY}')"))
+        stored = self.page.evaluate(f"localStorage.getItem('{SESSION_KEY}')")
+        return str(json.loads(stored)["id"])

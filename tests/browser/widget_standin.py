@@ -17,6 +17,7 @@ from aiohttp import web
 from rasa_addons.channels.widget import BUNDLE
 from tools.stack import free_port
 
+CORS = {"Access-Control-Allow-Origin": "*"}
 Answer = Callable[[str], list[dict[str, Any]]]
 
 HOST_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Stand-in help page</title>
@@ -33,6 +34,9 @@ class StandInBot:
         self.held = threading.Event()
         self.held.set()  # answers go out at once unless a test holds them back
         self.received: list[str] = []
+        self.sessions: list[str] = []  # the session ids pages asked for, in order
+        self.history: list[dict[str, Any]] = []  # what the history endpoint returns
+        self.max_chars = 2000  # what the config endpoint says (MESSAGE_MAX_CHARS)
         self._ready = threading.Event()
         self._loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
@@ -60,6 +64,7 @@ class StandInBot:
 
         @sio.on("session_request")
         async def session_request(sid: str, data: dict[str, Any]) -> None:
+            self.sessions.append(data["session_id"])
             await sio.enter_room(sid, data["session_id"])
             await sio.emit("session_confirm", data["session_id"], room=sid)
 
@@ -77,11 +82,15 @@ class StandInBot:
             return web.FileResponse(BUNDLE)
 
         async def history(_: web.Request) -> web.Response:
-            return web.json_response({"messages": []}, headers={"Access-Control-Allow-Origin": "*"})
+            return web.json_response({"messages": self.history}, headers=CORS)
+
+        async def config(_: web.Request) -> web.Response:
+            return web.json_response({"message_max_chars": self.max_chars}, headers=CORS)
 
         app.router.add_get("/", host_page)
         app.router.add_get("/webhooks/widget/widget.js", bundle)
         app.router.add_get("/webhooks/widget/history/{session_id}", history)
+        app.router.add_get("/webhooks/widget/config", config)
         return app
 
     def _serve(self) -> None:

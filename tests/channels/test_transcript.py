@@ -19,26 +19,32 @@ def test_a_clicked_button_shows_as_its_title_and_bot_texts_split_into_bubbles() 
     events = [
         {"event": "action", "name": "action_session_start"},
         {"event": "session_started"},
-        user("I lost my phone"),
+        {**user("I lost my phone"), "timestamp": 1764750000.5},
         QUESTION,
         user('/inform{"lockout_state":"x"}'),
         {"event": "bot", "text": "**Steps**\n1. one\n2. two\n\nOfficial help: [a](https://a.example)"},
     ]
     assert transcript(events) == [
-        {"sender": "user", "text": "I lost my phone", "buttons": []},
+        {"sender": "user", "text": "I lost my phone", "buttons": [], "time": 1764750000.5},
         {
             "sender": "bot",
             "text": "Can you still sign in another way?",
             "buttons": QUESTION["data"]["buttons"],
+            "time": None,
         },
-        {"sender": "user", "text": "Yes, I have another way", "buttons": []},
-        {"sender": "bot", "text": "**Steps**\n1. one\n2. two", "buttons": []},
-        {"sender": "bot", "text": "Official help: [a](https://a.example)", "buttons": []},
+        {"sender": "user", "text": "Yes, I have another way", "buttons": [], "time": None},
+        {"sender": "bot", "text": "**Steps**\n1. one\n2. two", "buttons": [], "time": None},
+        {"sender": "bot", "text": "Official help: [a](https://a.example)", "buttons": [], "time": None},
     ]
 
 
 def test_only_the_latest_session_is_shown() -> None:
     events = [user("old message"), {"event": "session_started"}, user("new message")]
+    assert [line["text"] for line in transcript(events)] == ["new message"]
+
+
+def test_a_restart_begins_a_new_transcript() -> None:
+    events = [user("old message"), {"event": "restart"}, user("new message")]
     assert [line["text"] for line in transcript(events)] == ["new message"]
 
 

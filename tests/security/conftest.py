@@ -2,7 +2,7 @@
 servers (PostgreSQL and SQLite tracker stores), a webhook helpdesk that records what it gets.
 
 Every server logs at DEBUG into its own file, so the secret search reads the most talkative logs.
-SANIC_PROXIES_COUNT=1 makes the servers read the client address from X-Forwarded-For, which lets
+TRUSTED_PROXY_HEADER=X-Forwarded-For makes the servers read the client address from that header, which lets
 the tests play many clients (and one busy client) from this machine.
 """
 
@@ -34,7 +34,7 @@ def secure_bot(
         "HELPDESK_WEBHOOK_SECRET": "secure-test-signing-secret",
         "TICKETS_FORWARD_INTERVAL_SECONDS": "0.5",
         "ACTION_SERVER_TOKEN": ACTION_TOKEN,
-        "SANIC_PROXIES_COUNT": "1",
+        "TRUSTED_PROXY_HEADER": "X-Forwarded-For",
         "LOG_LEVEL": "DEBUG",
     }
     sqlite_settings = replace(

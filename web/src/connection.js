@@ -1,6 +1,14 @@
-// The link to the bot: Rasa's socket.io channel with session persistence, plus the
-// widget channel's history endpoint to show the conversation again after a reload.
+// The link to the bot: Rasa's socket.io channel with session persistence, plus the widget
+// channel's history and config endpoints. Every message the person sends goes through these
+// states, reported to its `onState`:
+//   queued   offline: it goes as soon as the connection is back
+//   pending  sent, not yet confirmed (the server acknowledges once it has handled it)
+//   sent     the server acknowledged it, or the bot answered it
+//   failed   no acknowledgement in time, or the connection dropped first: it may not have
+//            arrived, and only the person decides to send it again (retry)
 import { io } from "socket.io-client";
+
+const ACK_TIMEOUT_MS = 30_000; // the server acknowledges after the bot's whole answer
 
 export function connect({ serverUrl, sessionId, onSessionId, onReady, onBotMessage, onOffline }) {
   const socket = io(serverUrl, {
@@ -12,41 +20,86 @@ export function connect({ serverUrl, sessionId, onSessionId, onReady, onBotMessa
     timeout: 10000,
   });
   let ready = false;
-  const pending = [];
+  const queued = []; // waiting for the connection
+  const inFlight = []; // sent, waiting for the acknowledgement
+
+  function settle(item, state) {
+    const at = inFlight.indexOf(item);
+    if (at < 0) return;
+    inFlight.splice(at, 1);
+    item.onState(state);
+  }
+
+  function emit(item) {
+    inFlight.push(item);
+    item.onState("pending");
+    socket
+      .timeout(ACK_TIMEOUT_MS)
+      .emit("user_uttered", { message: item.text, session_id: sessionId }, (error) =>
+        settle(item, error ? "failed" : "sent"),
+      );
+  }
+
+  function goOffline() {
+    ready = false;
+    for (const item of [...inFlight]) settle(item, "failed");
+    onOffline();
+  }
 
   socket.on("connect", () => socket.emit("session_request", { session_id: sessionId }));
   socket.on("session_confirm", (confirmed) => {
     if (typeof confirmed === "string" && confirmed !== sessionId) {
-      sessionId = confirmed; // the server chose another id: ours did not look random enough
+      sessionId = confirmed;
       onSessionId(confirmed);
-      for (const message of pending) message.session_id = confirmed;
     }
+    const wasOffline = !ready;
     ready = true;
-    onReady({ sentWhileOffline: pending.length > 0 });
-    while (pending.length) socket.emit("user_uttered", pending.shift());
+    if (wasOffline) onReady({ sentWhileOffline: queued.length > 0 });
+    while (queued.length) emit(queued.shift());
   });
-  socket.on("bot_uttered", (message) => onBotMessage(message || {}));
-  socket.on("connect_error", () => {
-    ready = false;
-    onOffline();
+  socket.on("bot_uttered", (message) => {
+    if (inFlight.length) settle(inFlight[0], "sent"); // answered: it arrived
+    onBotMessage(message || {});
   });
-  socket.on("disconnect", () => {
-    ready = false;
-    onOffline();
-  });
+  socket.on("connect_error", goOffline);
+  socket.on("disconnect", goOffline);
 
   return {
-    /** Sends now when connected, else as soon as the session is confirmed again. */
-    send(text) {
-      const message = { message: text, session_id: sessionId };
-      if (ready) socket.emit("user_uttered", message);
-      else pending.push(message);
+    /** Sends `text` now, or queues it until the connection is back; `onState` follows it. */
+    send(text, onState) {
+      const item = { text, onState };
+      if (ready) emit(item);
+      else {
+        queued.push(item);
+        onState("queued");
+      }
+    },
+    /** Tries to reach the server now instead of waiting for the next automatic attempt. */
+    reconnectNow() {
+      socket.disconnect();
+      socket.connect();
+    },
+    /** Continues in another conversation (start over, here or in another tab). */
+    switchSession(id) {
+      sessionId = id;
+      queued.length = 0;
+      if (ready) socket.emit("session_request", { session_id: id });
     },
     async history() {
-      const url = `${serverUrl}/webhooks/widget/history/${sessionId}`;
-      const answer = await fetch(url, { cache: "no-store" });
+      const answer = await fetch(`${serverUrl}/webhooks/widget/history/${sessionId}`, { cache: "no-store" });
       if (!answer.ok) throw new Error(`history: ${answer.status}`);
       return (await answer.json()).messages || [];
     },
   };
+}
+
+/** The server's limits (the longest message it reads); `fallback` when it cannot be asked. */
+export async function serverConfig(serverUrl, fallback) {
+  try {
+    const answer = await fetch(`${serverUrl}/webhooks/widget/config`, { cache: "no-store" });
+    if (answer.ok) return { ...fallback, ...(await answer.json()) };
+  } catch (unreachable) {
+    // offline at start: the default limit, the same as the server's default
+  }
+  return fallback;
 }

@@ -37,7 +37,29 @@ const ALLOWED = {
   RETURN_DOM_FRAGMENT: true,
 };
 
+// A ticket number ("RB-7K3P9Q") is read out and typed back: it never breaks across lines.
+const TICKET_ID = /(\bRB-[0-9A-Z]{6}\b)/;
+
+function keepTicketIdsWhole(fragment) {
+  const walker = document.createTreeWalker(fragment, NodeFilter.SHOW_TEXT);
+  const found = [];
+  while (walker.nextNode()) if (TICKET_ID.test(walker.currentNode.data)) found.push(walker.currentNode);
+  for (const node of found) {
+    const parts = node.data.split(TICKET_ID);
+    node.replaceWith(
+      ...parts.map((part, i) => {
+        if (i % 2 === 0) return part;
+        const span = document.createElement("span");
+        span.className = "ticket-id";
+        span.textContent = part;
+        return span;
+      }),
+    );
+  }
+  return fragment;
+}
+
 /** A DocumentFragment with the message's markdown rendered safely. */
 export function renderMarkdown(text) {
-  return purify.sanitize(marked.parse(String(text || "")), ALLOWED);
+  return keepTicketIdsWhole(purify.sanitize(marked.parse(String(text || "")), ALLOWED));
 }

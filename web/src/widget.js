@@ -1,37 +1,59 @@
 // The recovery bot's chat widget. Embed with one tag:
 //   <script src="https://BOT/webhooks/widget/widget.js" data-server-url="https://BOT" defer></script>
-// data-server-url defaults to where the script came from; data-title names the launcher;
-// data-storage="local" keeps the conversation across tabs (default: this tab, until it closes).
+// Options (docs/widget.md): data-server-url (default: where the script came from),
+// data-title (the launcher's and panel's name), data-storage="session" (keep the conversation
+// to this tab; default: shared by the site's tabs), data-keep-minutes (how long after the last
+// message a reload or another tab continues it; default 30).
 import { buildUi } from "./ui.js";
-import { connect } from "./connection.js";
-import { pickStorage, rememberSessionId, sessionId } from "./session.js";
+import { connect, serverConfig } from "./connection.js";
+import { openSession } from "./session.js";
+
+const DEFAULTS = { message_max_chars: 2000 }; // the server's defaults (bot/settings.py)
 
 function start(script) {
   const serverUrl = (script.dataset.serverUrl || new URL(script.src).origin).replace(/\/+$/, "");
-  const storage = pickStorage(script.dataset.storage);
-  const id = sessionId(storage);
+  const session = openSession({
+    kind: script.dataset.storage,
+    keepMinutes: Number(script.dataset.keepMinutes) || 30,
+    onSwitched(id) {
+      ui.startedOver();
+      connection.switchSession(id);
+    },
+  });
   const host = document.createElement("div");
   host.id = "recovery-bot-widget";
   document.body.append(host);
 
   let liveMessages = 0; // messages since the last history load: a newer transcript is on screen
   let connection = null;
+
+  function send(text, onState) {
+    liveMessages += 1;
+    session.touch();
+    connection.send(text, (state) => {
+      if (state === "pending") ui.setTyping(true);
+      onState(state);
+    });
+  }
+
   const ui = buildUi(host, {
     title: script.dataset.title || "Help with sign-in",
-    onSend(text) {
-      liveMessages += 1;
-      ui.setTyping(true);
-      connection.send(text);
+    maxChars: DEFAULTS.message_max_chars,
+    onSend: send,
+    onRetry: send,
+    onReconnect: () => connection.reconnectNow(),
+    onStartOver() {
+      connection.switchSession(session.startOver());
+      liveMessages = 0;
+      ui.startedOver();
     },
-    onOpenChange(open) {
-      if (storage) storage.setItem("recovery-bot-open", open ? "1" : "0");
-    },
+    onOpenChange: (open) => session.setOpen(open),
   });
 
   connection = connect({
     serverUrl,
-    sessionId: id,
-    onSessionId: (confirmed) => rememberSessionId(storage, confirmed),
+    sessionId: session.id,
+    onSessionId: (confirmed) => session.adopt(confirmed),
     async onReady({ sentWhileOffline }) {
       ui.setOffline(false);
       if (sentWhileOffline) return; // the screen already shows more than the server has stored
@@ -46,16 +68,15 @@ function start(script) {
     },
     onBotMessage(message) {
       liveMessages += 1;
+      session.touch();
       ui.setTyping(false);
-      const buttons = message.quick_replies || message.buttons || [];
-      ui.addBot(message.text || "", buttons);
+      ui.addBot(message.text || "", message.quick_replies || message.buttons || []);
     },
-    onOffline() {
-      ui.setOffline(true);
-    },
+    onOffline: () => ui.setOffline(true),
   });
 
-  if (storage && storage.getItem("recovery-bot-open") === "1") ui.setOpen(true, { focus: false });
+  serverConfig(serverUrl, DEFAULTS).then((config) => ui.setMaxChars(config.message_max_chars));
+  if (session.open) ui.setOpen(true, { focus: false });
 }
 
 const script = document.currentScript;

@@ -10,12 +10,11 @@ an attempt with an unknown outcome the ticket is looked up before it is sent aga
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 
 import requests
 
+from bot.retrying import retry_after_seconds
 from bot.settings import HelpdeskSettings
 from bot.tickets.payload import TicketPayload
 
@@ -44,19 +43,6 @@ class ForwardingError(Exception):
         self.retry_after = retry_after
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (a number of seconds or an HTTP date)."""
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value)
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (moment - datetime.now(timezone.utc)).total_seconds())
-
-
 def _failure(response: requests.Response) -> ForwardingError:
     status = response.status_code
     body = " ".join(response.text.split())[:BODY_EXCERPT_CHARS]
@@ -66,7 +52,7 @@ def _failure(response: requests.Response) -> ForwardingError:
         detail,
         retryable=retryable,
         status_code=status,
-        retry_after=_retry_after(response.headers.get("Retry-After")) if retryable else None,
+        retry_after=retry_after_seconds(response.headers.get("Retry-After")) if retryable else None,
     )
 
 

@@ -1,20 +1,18 @@
 """Ticket store fixtures: every store test runs on SQLite and on the local PostgreSQL.
 
-PostgreSQL (127.0.0.1:5432, or TEST_POSTGRES_ADMIN_URL) gets one throwaway database per run,
-with a random name, dropped at the end; tests empty its tables after themselves.
+PostgreSQL (127.0.0.1:5432, or TEST_POSTGRES_ADMIN_URL) gets one throwaway database per run
+(tools.databases, through tests/conftest.py), dropped at the end; tests empty its tables after
+themselves.
 """
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import create_engine
 
 from bot.settings import HelpdeskSettings
 from bot.tickets import migrate
@@ -23,26 +21,15 @@ from bot.tickets.models import deliveries, delivery_attempts, tickets
 from bot.tickets.request import Message, TicketRequest
 from tools.stack import free_port
 
-ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
-    name = f"tickets_test_{secrets.token_hex(6)}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as error:
-        pytest.fail(f"the store tests need PostgreSQL at {ADMIN_URL}: {error.orig}")
-    url = admin.url.set(database=name).render_as_string(hide_password=False)
+def postgres_url(new_postgres_database: Callable[[str], str]) -> str:
+    """One migrated throwaway database for the run (tests/conftest.py makes and drops it)."""
+    url = new_postgres_database("tickets_test")
     engine = create_engine(url, future=True)
     migrate.upgrade(engine)
     engine.dispose()
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    return url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
