@@ -5,7 +5,8 @@ begins the next) with at least one message from the person. The events read, and
 they mean here (docs/operations.md, "What the figures are made of"):
 
 - `user` events: a message; its `input_channel` gives the conversation's channel, its
-  intent `nlu_fallback` marks a message the bot did not understand;
+  intent `nlu_fallback`, or a fallback action after it (`action_default_fallback`,
+  `action_not_understood`, `utter_fallback`), marks a message the bot did not understand;
 - `bot` events: the bot's answer; the first one after a message gives the answer latency,
   and its `metadata.utter_action` names the question the person left at;
 - `action` `utter_glad_it_worked`: the person said the steps worked ("it worked");
@@ -33,6 +34,7 @@ TICKET_SLOT = "ticket_id"
 FEEDBACK_SLOT = "feedback_score"
 HANDOFF_ACTION_PREFIX = "action_handoff"
 NOT_UNDERSTOOD_INTENT = "nlu_fallback"
+NOT_UNDERSTOOD_ACTIONS = ("action_default_fallback", "action_not_understood", "utter_fallback")
 SESSION_BOUNDARIES = ("session_started", "restart")
 CHANNEL_NAMES = {"socketio": "widget", "botframework": "teams"}  # Rasa's channel names, as staff say them
 
@@ -67,6 +69,7 @@ class Conversation:
     not_understood: list[str] = field(default_factory=list)  # the texts, as stored (already masked)
     last_question: str | None = None  # the bot's last response name (or action) before the end
     _awaiting_answer_since: float | None = None
+    _unexplained_text: str | None = None  # the last message, until it counts as not understood
 
     @property
     def day(self) -> date:
@@ -95,9 +98,10 @@ class Conversation:
             self.channel = channel_label(data.get("input_channel"))
         self.messages += 1
         self._awaiting_answer_since = timestamp
+        self._unexplained_text = str(data.get("text") or "")
         intent = ((data.get("parse_data") or {}).get("intent") or {}).get("name")
         if intent == NOT_UNDERSTOOD_INTENT:
-            self.not_understood.append(str(data.get("text") or ""))
+            self._not_understood()
 
     def _on_bot(self, timestamp: float, data: dict[str, Any]) -> None:
         if self._awaiting_answer_since is not None:
@@ -116,6 +120,14 @@ class Conversation:
             self._judge_path(worked=False)
         elif name.startswith(HANDOFF_ACTION_PREFIX):
             self.handoff = True
+        elif name in NOT_UNDERSTOOD_ACTIONS:
+            self._not_understood()
+
+    def _not_understood(self) -> None:
+        """The last message was not understood (counted once, however many fallbacks follow)."""
+        if self._unexplained_text is not None:
+            self.not_understood.append(self._unexplained_text)
+            self._unexplained_text = None
 
     def _on_slot(self, timestamp: float, data: dict[str, Any]) -> None:
         name, value = data.get("name"), data.get("value")

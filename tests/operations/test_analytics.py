@@ -90,6 +90,7 @@ def test_not_understood_messages_are_masked_and_counted(events: Engine) -> None:
     not_understood = week(events)["not_understood"]
     texts = {row["text"]: row["count"] for row in not_understood}
     assert texts.pop("blah blah") == 2  # the same phrasing, whatever its case and spacing
+    assert texts.pop("xyzzy plugh") == 1  # read as an intent, but the bot fell back
     (shown,) = texts
     assert "hunter2" not in shown.lower() and "7700" not in shown
     assert "[" in shown  # what was masked is marked
