@@ -34,7 +34,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
 .PHONY: help setup install nlp model widget run shell test check system store lint validate \
-        unit pytest stories evaluate bench chaos lock clean tickets-db
+        unit pytest stories evaluate bench chaos capacity lock clean tickets-db
 
 help:
 	@echo "make run     set up if needed, then start the bot on http://127.0.0.1:5005 (actions on 5055)"
@@ -65,7 +65,7 @@ $(SPACY_DIR)/.built: $(VENV)/.installed bot/nlp/patterns.yml bot/nlp/builder.py
 
 # The chat widget's bundle, built from web/src with the exact packages of web/package-lock.json.
 widget: $(WIDGET)
-$(WIDGET): web/package-lock.json web/package.json $(wildcard web/src/*)
+$(WIDGET): web/package-lock.json web/package.json $(wildcard web/src/* web/src/dashboard/*)
 	@tools/prerequisites npm
 	@$(STEP) $(LOGS)/widget.log "Building the chat widget (npm ci, esbuild)" \
 	    sh -c 'cd web && npm ci --ignore-scripts --no-audit --no-fund && npm run build'
@@ -142,6 +142,11 @@ bench: setup
 chaos: setup $(MODEL)
 	@echo "==> Chaos: two servers under load; restarts the local PostgreSQL and Redis; about 5 minutes"
 	@$(PY) -m tools.chaos $(CHAOS_ARGS)
+
+# What a message costs PostgreSQL and Redis, and what they sustain here (docs/operations.md,
+# "Capacity"); needs pgbench, redis-benchmark and redis-server. About two minutes.
+capacity: setup $(MODEL)
+	@$(PY) -m tools.capacity
 
 # --- maintenance -------------------------------------------------------------------------
 

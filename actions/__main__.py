@@ -22,9 +22,11 @@ from rasa_sdk.plugin import plugin_manager
 from sanic import Sanic
 
 from actions.hardening import exposure_problem, guard_action_server
+from actions.observability import attach_observability
 from actions.tickets import ticket_desk
+from bot.jsonlogs import configure_log_format
 from bot.redaction_logs import install_log_masking
-from bot.settings import GuardSettings, HelpdeskSettings, Settings
+from bot.settings import GuardSettings, HelpdeskSettings, OperationsSettings, Settings
 from bot.tickets import TicketDesk
 from bot.tickets.forwarding import ForwardingLoop
 
@@ -72,6 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     utils.update_sanic_log_level()
     logging.getLogger("bot").setLevel(logging.INFO)
+    configure_log_format(OperationsSettings.from_env().log_format)
 
     setup = TicketDesk.from_env()  # fails fast on a bad HELPDESK configuration
     setup.upgrade()
@@ -81,6 +84,7 @@ def main(argv: list[str] | None = None) -> None:
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
     guard_action_server(app, token)
     attach_forwarding(app)
+    attach_observability(app)
     ssl_context = create_ssl_context(args.ssl_certificate, args.ssl_keyfile, args.ssl_password)
     logger.info("action server on %s:%s", host, args.port)
     app.run(host, args.port, ssl=ssl_context, workers=utils.number_of_sanic_workers())

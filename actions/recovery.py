@@ -13,6 +13,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.metrics import PATHS_SERVED
 from bot.playbook import Facts, PlaybookEntry, default_playbook
 from bot.rendering import entry_markdown
 from bot.understanding.answers import read_short_answer
@@ -35,6 +36,7 @@ def serve_matching(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[E
 def serve(dispatcher: CollectingDispatcher, entry: PlaybookEntry) -> list[EventType]:
     """Sends the entry's steps; where self-service may not be enough, says a person can help."""
     dispatcher.utter_message(text=entry_markdown(entry))
+    PATHS_SERVED.labels(entry.id).inc()
     if entry.offer_ticket:
         dispatcher.utter_message(response="utter_ticket_possible")
     return [SlotSet("recovery_path", entry.id)]

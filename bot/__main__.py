@@ -5,6 +5,7 @@ entry ID          print a playbook entry as the bot sends it (--channel slack|te
 entries           list the playbook's entries, or check it (--check): docs/editing-content.md
 tickets ...       support tickets: list, show, export, retry, close (bot/tickets/cli.py)
 db upgrade        create or upgrade the ticket database's schema (Alembic migrations)
+report ...        the staff dashboard's figures as JSON or CSV (bot/analytics/cli.py)
 privacy ...       retention purge, a person's export and deletion (bot/privacy/cli.py)
 handoff ...       live handoff: kept agent replies, feedback (bot/handoff/cli.py)
 """
@@ -17,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.analytics.cli import add_commands as add_report_commands
 from bot.handoff.cli import add_commands as add_handoff_commands
 from bot.privacy.cli import add_commands as add_privacy_commands
 from bot.rendering.preview import CHANNELS
@@ -91,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     listing.add_argument("--check", action="store_true", help="only validate the playbook")
     listing.set_defaults(handler=_entries)
     add_ticket_commands(commands)
+    add_report_commands(commands)
     add_privacy_commands(commands)
     add_handoff_commands(commands)
     args = parser.parse_args(argv)

@@ -263,3 +263,32 @@ class HandoffSettings:
                 for kind in ("zendesk", "jira", "servicenow")
             },
         )
+class OperationsSettings:
+    """The staff dashboard, health and logs (docs/operations.md).
+
+    STAFF_DASHBOARD_TOKEN      a long random token: `Authorization: Bearer <token>` (scripts)
+    STAFF_DASHBOARD_USER, STAFF_DASHBOARD_PASSWORD   HTTP basic auth (people, in a browser)
+    With neither set the dashboard is off and refuses every request.
+    REPORT_IDLE_MINUTES        quiet this long without an outcome = a drop-off (default 30)
+    LOG_FORMAT                 `json`: one JSON object per log line (default: Rasa's text lines)
+    """
+
+    staff_token: str
+    staff_user: str
+    staff_password: str
+    report_idle_minutes: float
+    log_format: str
+
+    @classmethod
+    def from_env(cls) -> OperationsSettings:
+        return cls(
+            staff_token=os.environ.get("STAFF_DASHBOARD_TOKEN", "").strip(),
+            staff_user=os.environ.get("STAFF_DASHBOARD_USER", "").strip(),
+            staff_password=os.environ.get("STAFF_DASHBOARD_PASSWORD", ""),
+            report_idle_minutes=float(_env("REPORT_IDLE_MINUTES", "30")),
+            log_format=_env("LOG_FORMAT", "text"),
+        )
+
+    @property
+    def dashboard_on(self) -> bool:
+        return bool(self.staff_token or (self.staff_user and self.staff_password))

@@ -27,6 +27,7 @@ from actions.conversation import (
     wants_to_cancel,
 )
 from actions.tickets import FORM_SLOTS, LOOKUP_SLOTS, checked_address, cleared
+from bot.metrics import TICKETS_OPENED, channel_label
 from bot.redaction import redact, secrets_named
 from bot.tickets import Refused, TicketRequest
 from bot.tickets.conversation import (
@@ -175,6 +176,8 @@ class ActionOpenTicket(Action):
         if isinstance(outcome, Refused):
             dispatcher.utter_message(response="utter_too_many_tickets")
             return cleared(FORM_SLOTS)
+        if outcome.created:
+            TICKETS_OPENED.labels(channel_label(request.channel)).inc()
         response = "utter_ticket_opened" if outcome.created else "utter_ticket_exists"
         ticket_id = outcome.ticket.public_id
         dispatcher.utter_message(response=response, ticket_id=ticket_id, contact_email=request.contact_email)

@@ -28,6 +28,8 @@ from typing import Any
 import yaml
 from rasa.core.channels.channel import UserMessage
 
+from bot.jsonlogs import CONVERSATION_ID
+from bot.metrics import RATE_LIMIT_REFUSALS, channel_label
 from bot.ratelimit import RateLimit, limit_storage
 from bot.redaction import Redaction, redact, redact_data, secrets_named
 from bot.settings import GuardSettings, Settings
@@ -96,6 +98,7 @@ class MessageGuard:
         wait = max((w for w in waits if w is not None), default=None)
         if wait is not None:
             logger.info("rate limit: refused a message on %s", message.input_channel)
+            RATE_LIMIT_REFUSALS.labels(channel_label(message.input_channel)).inc()
             return self.replies.slow_down.format(seconds=max(1, math.ceil(wait)))
         if len(message.text or "") > self.settings.message_max_chars:
             return self.replies.too_long.format(limit=self.settings.message_max_chars)
@@ -127,6 +130,7 @@ def guarded(on_new_message: OnNewMessage, guard: MessageGuard) -> OnNewMessage:
 
     @functools.wraps(on_new_message)
     async def guarded_on_new_message(message: UserMessage) -> Any:
+        CONVERSATION_ID.set(message.sender_id)  # for this message's log lines, the guard's too
         refusal = await guard.refusal(message)
         if refusal:
             await _say(message, refusal)

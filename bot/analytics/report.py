@@ -1,0 +1,212 @@
+"""The figures staff read, per day and per channel, from a window of conversations.
+
+`build_report(events_engine, tickets_engine, since)` is what the dashboard's JSON and
+`python -m bot report` both print. Rates are shares of the conversations of the row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from bot.analytics.conversations import Conversation, conversations_of
+from bot.analytics.sources import EMPTY_OUTBOX, OutboxState, read_events, read_outbox
+from bot.redaction import mask_contact_details, redact
+
+TOP = 20  # rows of the path, drop-off and not-understood tables
+ALL_CHANNELS = "all"
+DURATION = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
+UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+def parse_since(text: str, now: datetime) -> datetime:
+    """`7d`, `24h`, `90m` before `now`, or an ISO date or time (UTC unless it says otherwise)."""
+    match = DURATION.match(text)
+    if match:
+        return now - timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"--since {text!r}: expected e.g. 7d, 24h, 30m or 2026-12-01") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def percentile(values: Sequence[float], share: float) -> float | None:
+    """The nearest-rank percentile (`share` 0..1) of `values`; None when there are none."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 1)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 3) if whole else None
+
+
+@dataclass
+class Row:
+    """The figures of one day and channel (or of the whole window: day and channel "all")."""
+
+    day: str
+    channel: str
+    conversations: int = 0
+    messages: int = 0
+    contained: int = 0
+    tickets: int = 0
+    handoffs: int = 0
+    latencies: list[float] = field(default_factory=list)
+    feedback: list[float] = field(default_factory=list)
+
+    def add(self, conversation: Conversation) -> None:
+        self.conversations += 1
+        self.messages += conversation.messages
+        self.contained += conversation.contained
+        self.tickets += conversation.ticket
+        self.handoffs += conversation.handoff
+        self.latencies.extend(conversation.latencies)
+        self.feedback.extend(conversation.feedback)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "day": self.day,
+            "channel": self.channel,
+            "conversations": self.conversations,
+            "messages": self.messages,
+            "contained": self.contained,
+            "containment_rate": _rate(self.contained, self.conversations),
+            "tickets": self.tickets,
+            "handoffs": self.handoffs,
+            "feedback_count": len(self.feedback),
+            "feedback_mean": round(sum(self.feedback) / len(self.feedback), 2) if self.feedback else None,
+            "latency_p50_ms": _ms(percentile(self.latencies, 0.50)),
+            "latency_p95_ms": _ms(percentile(self.latencies, 0.95)),
+        }
+
+
+@dataclass
+class Report:
+    since: datetime
+    until: datetime
+    rows: dict[tuple[str, str], Row] = field(default_factory=dict)
+    days: dict[str, Row] = field(default_factory=dict)  # every channel together
+    total: Row = field(default_factory=lambda: Row(ALL_CHANNELS, ALL_CHANNELS))
+    served: Counter[str] = field(default_factory=Counter)
+    worked: Counter[str] = field(default_factory=Counter)
+    did_not_work: Counter[str] = field(default_factory=Counter)
+    dropoffs: Counter[str] = field(default_factory=Counter)
+    not_understood: Counter[str] = field(default_factory=Counter)
+    outbox: OutboxState = EMPTY_OUTBOX
+
+    def add(self, conversation: Conversation, idle_seconds: float) -> None:
+        key = (conversation.day.isoformat(), conversation.channel)
+        self.rows.setdefault(key, Row(*key)).add(conversation)
+        self.days.setdefault(key[0], Row(key[0], ALL_CHANNELS)).add(conversation)
+        self.total.add(conversation)
+        for outcome in conversation.paths:
+            self.served[outcome.path] += 1
+            self.worked[outcome.path] += outcome.worked is True
+            self.did_not_work[outcome.path] += outcome.worked is False
+        if conversation.ended_unresolved(self.until.timestamp(), idle_seconds):
+            self.dropoffs[conversation.last_question or "(before any question)"] += 1
+        for text in conversation.not_understood:
+            self.not_understood[shown_text(text)] += 1
+
+    def daily(self) -> list[dict[str, Any]]:
+        return [self.rows[key].as_dict() for key in sorted(self.rows)]
+
+    def paths(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "path": path,
+                "served": served,
+                "worked": self.worked[path],
+                "did_not_work": self.did_not_work[path],
+                "success_rate": _rate(self.worked[path], served),
+            }
+            for path, served in self.served.most_common(TOP)
+        ]
+
+    def feedback(self) -> dict[str, Any]:
+        scores = self.total.feedback
+        return {
+            "count": len(scores),
+            "mean": round(sum(scores) / len(scores), 2) if scores else None,
+            "distribution": {str(score): n for score, n in sorted(Counter(int(s) for s in scores).items())},
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "since": self.since.isoformat(),
+            "until": self.until.isoformat(),
+            "totals": self.total.as_dict(),
+            "daily": self.daily(),
+            "by_day": [self.days[day].as_dict() for day in sorted(self.days)],
+            "channels": sorted({channel for _, channel in self.rows}),
+            "paths": self.paths(),
+            "dropoffs": [{"question": q, "conversations": n} for q, n in self.dropoffs.most_common(TOP)],
+            "not_understood": [{"text": t, "count": n} for t, n in self.not_understood.most_common(TOP)],
+            "feedback": self.feedback(),
+            "outbox": self.outbox.as_dict(),
+        }
+
+    def table(self, name: str) -> list[dict[str, Any]]:
+        """One of TABLES as rows, for CSV."""
+        data = self.as_dict()
+        if name == "outbox":
+            return [data["outbox"]]
+        if name == "feedback":
+            return [{"score": s, "count": n} for s, n in data["feedback"]["distribution"].items()]
+        return list(data[name.replace("-", "_")])
+
+
+TABLES = ("daily", "by-day", "paths", "dropoffs", "not-understood", "feedback", "outbox")
+
+
+def shown_text(text: str) -> str:
+    """A message as staff may see it: secrets, email addresses and phone numbers masked,
+    case and spacing folded so that the same phrasing counts once."""
+    masked = mask_contact_details(redact(text).text)
+    return " ".join(masked.lower().split())[:200]
+
+
+def build_report(
+    events_engine: Engine,
+    tickets_engine: Engine | None,
+    since: datetime,
+    until: datetime | None = None,
+    idle_seconds: float = 1800.0,
+) -> Report:
+    """The figures of the conversations with events from `since` to `until` (now).
+
+    A conversation counts as a drop-off once it has been quiet for `idle_seconds` without
+    "it worked", a ticket or a handoff.
+    """
+    report = Report(since, until or datetime.now(timezone.utc))
+    for conversation in conversations_of(read_events(events_engine, since, report.until)):
+        report.add(conversation, idle_seconds)
+    if tickets_engine is not None:
+        report.outbox = read_outbox(tickets_engine)
+    return report
+
+
+def to_csv(rows: Iterable[dict[str, Any]]) -> str:
+    rows = list(rows)
+    out = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return out.getvalue()
