@@ -57,7 +57,7 @@ tickets-db: $(VENV)/.installed
 	@$(PY) -m bot db upgrade >/dev/null
 
 model: $(MODEL)
-$(MODEL): $(SPACY_DIR)/.built config.yml domain.yml $(DATA) $(wildcard rasa_addons/nlu/*.py)
+$(MODEL): $(SPACY_DIR)/.built config.yml domain.yml $(DATA) $(wildcard rasa_addons/nlu/*.py) $(wildcard bot/understanding/*.py) $(wildcard bot/understanding/*.yml)
 	@echo "==> Training the Rasa model (data, domain or config changed; takes a few minutes)"
 	@$(RASA) train --fixed-model-name recovery-bot --out models
 	@touch $@

@@ -15,7 +15,6 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from bot.nlp.builder import create_pipeline
-from bot.understanding import Mention
 from tools.stack import DEFAULT_MODEL, ONE_ADDRESS_LOAD_ENV, Stack, isolated_settings
 
 # CI (HYPOTHESIS_PROFILE=ci in .ci/run) replays the same examples every run, so a red build
@@ -27,14 +26,6 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default")
 @pytest.fixture(scope="session")
 def nlp() -> Language:
     return create_pipeline()
-
-
-@pytest.fixture(scope="session")
-def mentions_of(nlp: Language):  # type: ignore[no-untyped-def]
-    def _mentions(text: str) -> list[Mention]:
-        return [Mention(e.label_, e.text, e.start_char, e.end_char) for e in nlp(text).ents]
-
-    return _mentions
 
 
 @pytest.fixture(scope="session")
