@@ -3,22 +3,48 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
 from bot.playbook.model import Playbook, PlaybookEntry, PlaybookError, Source
 
+logger = logging.getLogger(__name__)
+
 PLAYBOOK_DIR = Path(__file__).parent
+MAX_CHECK_AGE = timedelta(days=365)
+"""An entry not read against its sources for longer than this is stale (tests fail on it)."""
+
+OFFICIAL_HOSTS = frozenset(
+    {
+        "support.microsoft.com",
+        "learn.microsoft.com",
+        "account.microsoft.com",
+        "account.live.com",
+        "mysignins.microsoft.com",
+        "myaccount.microsoft.com",
+        "entra.microsoft.com",
+        "admin.microsoft.com",
+        "support.xbox.com",
+        "aka.ms",  # Microsoft's own short links; each one used is checked to open one of the above
+    }
+)
+"""Microsoft's own sites: the only places a step may come from."""
+
+_QA_PATH = re.compile(r"^/(?:[a-z]{2}-[a-z]{2}/)?answers/")
 _ID = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)*$")
-_URL = re.compile(r"^https?://[^\s()<>\[\]]+$")
+_URL = re.compile(r"^https://[^\s()<>\[\]]+$")
 _RAW_HTML = re.compile(r"<\s*/?\s*[a-zA-Z!]")
-_REQUIRED = ("id", "title", "when", "steps", "sources", "offer_ticket")
+_REQUIRED = ("id", "title", "when", "checked", "steps", "offer_ticket")
 _OPTIONAL = ("warnings", "if_this_fails")
+_CITED_TEXT = ("text", "source")
 
 
 def _read_yaml(path: Path) -> Any:
@@ -45,14 +71,28 @@ def _load_facts(path: Path) -> tuple[dict[str, frozenset[Any]], tuple[str, ...]]
 
 
 def _load_sources(path: Path) -> dict[str, Source]:
+    """Source key -> Source; only Microsoft's own pages, Q&A answers only when marked `qa`."""
     sources = {}
     for key, raw in (_read_yaml(path) or {}).items():
         url, title = str(raw.get("url", "")), str(raw.get("title", ""))
         if not _URL.match(url) or not title or set(title) & set("[]"):
             raise PlaybookError(
-                f"source {key!r} needs a title without brackets and an http(s) url without spaces"
+                f"source {key!r} needs a title without brackets and an https url without spaces"
             )
-        sources[key] = Source(key=key, title=title, url=url)
+        parts = urlsplit(url)
+        if parts.hostname not in OFFICIAL_HOSTS or "acsr" in parts.path:
+            raise PlaybookError(
+                f"source {key!r}: {parts.hostname} is not one of Microsoft's own sites "
+                f"({', '.join(sorted(OFFICIAL_HOSTS))})"
+            )
+        is_qa = parts.hostname == "learn.microsoft.com" and bool(_QA_PATH.match(parts.path))
+        if is_qa != bool(raw.get("qa", False)):
+            raise PlaybookError(
+                f"source {key!r}: a Microsoft Q&A answer is marked `qa: true`, and only a Q&A answer is"
+            )
+        if is_qa and not title.startswith("Microsoft Q&A"):
+            raise PlaybookError(f"source {key!r}: a Q&A answer's title starts with 'Microsoft Q&A'")
+        sources[key] = Source(key=key, title=title, url=url, qa=is_qa)
     return sources
 
 
@@ -75,21 +115,69 @@ def _conditions(
     return conditions
 
 
-def _texts(raw: Mapping[str, Any], field: str, *, required: bool) -> tuple[str, ...]:
+def _cited_texts(
+    raw: Mapping[str, Any], field: str, sources: Mapping[str, Source], *, required: bool
+) -> tuple[tuple[str, ...], tuple[tuple[Source, ...], ...]]:
+    """The texts of `field` (steps or warnings) and, for each, the sources it cites.
+
+    Each item is `{text: ..., source: key or [keys]}`: every sentence the bot says can be
+    traced to the page it comes from.
+    """
     where = Playbook.describe(raw)
-    texts = raw.get(field) or []
-    if required and not texts:
+    items = raw.get(field) or []
+    if required and not items:
         raise PlaybookError(f"{where}: needs at least one item in {field!r}")
-    if not isinstance(texts, list) or not all(isinstance(t, str) and t.strip() for t in texts):
-        hint = ""
-        if isinstance(texts, list) and any(isinstance(t, dict) for t in texts):
-            hint = " (an unquoted text containing ': ' reads as a mapping; put the text in quotes)"
-        raise PlaybookError(f"{where}: {field!r} must be a list of non-empty texts{hint}")
-    return tuple(texts)
+    if not isinstance(items, list):
+        raise PlaybookError(f"{where}: {field!r} must be a list of {{text, source}} items")
+    texts, cited = [], []
+    for number, item in enumerate(items, 1):
+        name = f"{field[:-1]} {number}"
+        if not isinstance(item, dict) or set(item) != set(_CITED_TEXT):
+            hint = ""
+            if isinstance(item, dict) and "text" not in item:
+                hint = " (an unquoted text containing ': ' reads as a mapping; put the text in quotes)"
+            raise PlaybookError(f"{where}: {name} needs exactly 'text' and 'source'{hint}")
+        text, keys = item["text"], item["source"]
+        keys = keys if isinstance(keys, list) else [keys]
+        if not isinstance(text, str) or not text.strip():
+            raise PlaybookError(f"{where}: {name} needs a non-empty text")
+        if not keys or not all(isinstance(k, str) for k in keys):
+            raise PlaybookError(f"{where}: {name} has no source")
+        unknown = [key for key in keys if key not in sources]
+        if unknown:
+            raise PlaybookError(f"{where}: {name} cites unknown sources {unknown} (see sources.yml)")
+        pages = tuple(sources[key] for key in keys)
+        if all(page.qa for page in pages) and "Q&A" not in text:
+            raise PlaybookError(
+                f"{where}: {name} rests on Microsoft Q&A answers only, so its text must say 'Q&A'"
+            )
+        texts.append(text)
+        cited.append(pages)
+    return tuple(texts), tuple(cited)
+
+
+def _checked(raw: Mapping[str, Any], today: date | None) -> date:
+    """The day the entry was last read against its sources; stale when older than a year."""
+    where = Playbook.describe(raw)
+    checked = raw["checked"]
+    if not isinstance(checked, date):
+        raise PlaybookError(f"{where}: 'checked' must be a date like 2026-12-03")
+    if today is not None:
+        if checked > today:
+            raise PlaybookError(f"{where}: checked on {checked}, which is after today ({today})")
+        if today - checked > MAX_CHECK_AGE:
+            raise PlaybookError(
+                f"{where}: last checked against its sources on {checked}, more than 12 months "
+                "ago; read each source again, fix what changed, and update 'checked'"
+            )
+    return checked
 
 
 def _entry(
-    raw: Any, fact_values: Mapping[str, frozenset[Any]], sources: Mapping[str, Source]
+    raw: Any,
+    fact_values: Mapping[str, frozenset[Any]],
+    sources: Mapping[str, Source],
+    today: date | None,
 ) -> PlaybookEntry:
     if not isinstance(raw, dict):
         raise PlaybookError(f"every playbook entry must be a mapping, got {raw!r}")
@@ -100,22 +188,22 @@ def _entry(
         raise PlaybookError(f"{where}: missing fields {missing}, unknown fields {extra}")
     if not _ID.match(str(raw["id"])):
         raise PlaybookError(f"{where}: ids are dotted lower_case words")
-    steps = _texts(raw, "steps", required=True)
-    warnings = _texts(raw, "warnings", required=False)
+    steps, step_sources = _cited_texts(raw, "steps", sources, required=True)
+    warnings, warning_sources = _cited_texts(raw, "warnings", sources, required=False)
     if any(_RAW_HTML.search(text) for text in (str(raw["title"]), *steps, *warnings)):
         raise PlaybookError(f"{where}: texts are markdown; raw HTML is not allowed")
-    cited = _texts(raw, "sources", required=True)
-    unknown_sources = [key for key in cited if key not in sources]
-    if unknown_sources:
-        raise PlaybookError(f"{where}: unknown sources {unknown_sources} (see sources.yml)")
+    used = {page.key: page for pages in (*step_sources, *warning_sources) for page in pages}
     return PlaybookEntry(
         id=str(raw["id"]),
         title=str(raw["title"]),
         when=_conditions(raw, fact_values),
         steps=steps,
         warnings=warnings,
-        sources=tuple(sources[key] for key in cited),
+        sources=tuple(used.values()),
         offer_ticket=bool(raw["offer_ticket"]),
+        checked=_checked(raw, today),
+        step_sources=step_sources,
+        warning_sources=warning_sources,
         if_this_fails=raw.get("if_this_fails"),
     )
 
@@ -165,14 +253,22 @@ def _check_fallbacks(entries: Mapping[str, PlaybookEntry]) -> None:
             fallback = entries[fallback].if_this_fails
 
 
-def load_playbook(directory: Path = PLAYBOOK_DIR) -> Playbook:
-    """Reads the playbook from `directory`; raises PlaybookError naming any bad entry."""
+def load_playbook(directory: Path = PLAYBOOK_DIR, *, today: date | None = None) -> Playbook:
+    """Reads the playbook from `directory`; raises PlaybookError naming any bad entry.
+
+    `today` (default: the real date) is what check dates are measured against: an entry
+    checked more than 12 months before it, or after it, is refused.
+    """
+    return _load(directory, today or date.today())
+
+
+def _load(directory: Path, today: date | None) -> Playbook:
     fact_values, askable = _load_facts(directory / "facts.yml")
     sources = _load_sources(directory / "sources.yml")
     entries: dict[str, PlaybookEntry] = {}
     for path in sorted((directory / "paths").glob("*.yml")):
         for raw in _read_yaml(path) or []:
-            entry = _entry(raw, fact_values, sources)
+            entry = _entry(raw, fact_values, sources, today)
             if entry.id in entries:
                 raise PlaybookError(f"playbook entry {entry.id!r} is defined more than once")
             entries[entry.id] = entry
@@ -182,7 +278,21 @@ def load_playbook(directory: Path = PLAYBOOK_DIR) -> Playbook:
     return Playbook(entries=tuple(entries.values()), fact_values=fact_values, askable=askable)
 
 
+def stale_entries(playbook: Playbook, today: date | None = None) -> list[str]:
+    """Ids of the entries last checked more than 12 months before `today`."""
+    today = today or date.today()
+    return [entry.id for entry in playbook.entries if today - entry.checked > MAX_CHECK_AGE]
+
+
 @lru_cache(maxsize=1)
 def default_playbook() -> Playbook:
-    """The project's playbook, loaded once per process."""
-    return load_playbook()
+    """The project's playbook, loaded once per process.
+
+    A stale check date is logged, not fatal, here: a running bot keeps answering while the
+    test suite (which loads with load_playbook) fails until someone re-checks the entries.
+    """
+    playbook = _load(PLAYBOOK_DIR, today=None)
+    stale = stale_entries(playbook)
+    if stale:
+        logger.warning("Playbook entries not checked against their sources for a year: %s", stale)
+    return playbook

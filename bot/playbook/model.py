@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 Facts = Mapping[str, Any]
@@ -15,11 +16,16 @@ Rank = tuple[int, int]
 
 @dataclass(frozen=True)
 class Source:
-    """An official page an entry cites."""
+    """An official page an entry cites.
+
+    `qa` marks a Microsoft Q&A answer: allowed, but it is not product documentation, so
+    a step resting on Q&A answers alone must say so in its text.
+    """
 
     key: str
     title: str
     url: str
+    qa: bool = False
 
 
 @dataclass(frozen=True)
@@ -28,7 +34,9 @@ class PlaybookEntry:
 
     `when` maps fact names to the values the entry applies to; an entry applies when every
     condition holds. `if_this_fails` names the entry to offer when the person says the steps
-    did not work.
+    did not work. Every step and warning cites its own sources (`step_sources`,
+    `warning_sources`, in the same order); `sources` is their union, in order of first use,
+    which is what the bot links. `checked` is the day the entry was last read against them.
     """
 
     id: str
@@ -38,6 +46,9 @@ class PlaybookEntry:
     warnings: tuple[str, ...]
     sources: tuple[Source, ...]
     offer_ticket: bool
+    checked: date
+    step_sources: tuple[tuple[Source, ...], ...] = ()
+    warning_sources: tuple[tuple[Source, ...], ...] = ()
     if_this_fails: str | None = None
 
     def applies_to(self, facts: Facts) -> bool:

@@ -98,7 +98,7 @@ def test_a_conversation_resumes_after_the_rasa_server_restarts(bot: FaultyBot) -
     INJECTED.append("Rasa server restarted")
     bot.rasa.start()
     steps = bot.say(sender, "yes")
-    assert "Add a new way to sign in or verify" in steps
+    assert "Begin recovery" in steps
     assert bot.slots(sender)["recovery_path"] == "personal.has_other_method.new_phone"
 
 

@@ -23,7 +23,8 @@ PATHS: list[tuple[list[str], str]] = [
         ["forgot my outlook password", "my phone still gets the codes"],
         "personal.has_other_method.forgot_password",
     ),
-    (["my xbox code goes to my old number and that's all I set up"], "personal.locked_out"),
+    (["outlook.com, phone gone and no other way to verify"], "personal.locked_out"),
+    (["my xbox code goes to my old number and that's all I set up"], "personal.locked_out.new_number"),
     (
         ["I lost the phone but I have my recovery code for my hotmail", "nothing else, no"],
         "personal.locked_out.recovery_code",
@@ -69,8 +70,34 @@ def converse(stack: Stack, turns: list[str]) -> tuple[str, list[dict[str, Any]]]
     return sender, replies
 
 
+# Entries added by the content audit (issue #12) whose phrasings the understanding work
+# (issue #13, branch `understanding`) teaches the bot; that branch adds their conversations
+# here and empties this set. Every other entry must have a typed conversation above.
+AWAITING_CONVERSATIONS = {
+    "personal.has_other_method.new_number",
+    "work_school.has_other_method.new_phone",
+    "work_school.has_other_method.new_number",
+    "number_matching",
+    "codes_not_arriving",
+    "codes_not_arriving.work_school",
+    "backup_email_gone",
+    "passkeys",
+    "passkeys.work_school",
+    "sms_retirement",
+    "tenant_recovery",
+    "partner_managed",
+    "guest_account",
+    "child_account",
+    "xbox",
+}
+
+
 def test_the_cases_cover_every_playbook_entry() -> None:
-    assert {path for _, path in PATHS} == {entry.id for entry in default_playbook().entries}
+    covered = {path for _, path in PATHS}
+    entries = {entry.id for entry in default_playbook().entries}
+    assert entries >= AWAITING_CONVERSATIONS
+    assert covered | AWAITING_CONVERSATIONS == entries
+    assert not covered & AWAITING_CONVERSATIONS, "a covered entry no longer awaits its conversation"
 
 
 @pytest.mark.parametrize(("turns", "path"), PATHS, ids=[path for _, path in PATHS])
@@ -84,7 +111,7 @@ def test_each_path_is_reached_from_typed_messages(bot_stack: Stack, turns: list[
 
 def test_a_correction_of_the_account_type_changes_the_answer(bot_stack: Stack) -> None:
     sender, _ = converse(bot_stack, ["xbox code goes to my old number, no other way to verify"])
-    assert bot_stack.tracker(sender)["slots"]["recovery_path"] == "personal.locked_out"
+    assert bot_stack.tracker(sender)["slots"]["recovery_path"] == "personal.locked_out.new_number"
     asked = bot_stack.say(sender, "actually sorry, it's my work account")
     assert "only administrator" in asked[-1]["text"]
     bot_stack.say(sender, "no")
