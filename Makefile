@@ -18,7 +18,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
-.PHONY: help setup nlp model widget run shell test lint validate pytest stories evaluate bench lock clean tickets-db
+.PHONY: help setup nlp model widget run shell test lint validate pytest stories evaluate ablation bench lock clean tickets-db
 
 help:
 	@echo "make run     set up if needed, then start the bot on http://127.0.0.1:5005 (actions on 5055)"
@@ -90,8 +90,13 @@ stories: setup $(MODEL)
 
 # The held-out evaluation (tests/evaluation): a benchmark of a few minutes, not part of `make test`.
 evaluate: setup $(MODEL)
-	@echo "==> Evaluating understanding on tests/evaluation (real bot, then rasa test nlu cross-validation)"
+	@echo "==> Evaluating understanding on tests/evaluation and ../shared/data/dev_messages.jsonl (real bot, then rasa test nlu cross-validation)"
 	@$(PY) -m tools.evaluate
+
+# What each NLU component costs (training s, ms per message) and earns (docs/understanding.md);
+# ABLATION_ARGS="--only 0,4" measures a few variants. Trains one model per variant.
+ablation: setup
+	@$(PY) -m tools.ablation $(ABLATION_ARGS)
 
 # This bot against Rasa's starter bot (README, "Performance"); needs the local PostgreSQL and
 # Redis. Both models are trained (and timed) once and cached in var/bench/models.

@@ -150,13 +150,18 @@ def _split() -> tuple[Path, list[Example]]:
 
 def _train(name: str, config: Config, train_file: Path, retrain: bool) -> Path:
     text = yaml.safe_dump(config, sort_keys=False)
-    data = "".join(f.read_text() for f in sorted(train_file.glob("*.yml")))
+    code = [
+        *sorted((PROJECT_ROOT / "bot" / "understanding").glob("*.*")),
+        *(PROJECT_ROOT / "rasa_addons" / "nlu").glob("*.py"),
+    ]
+    data = "".join(f.read_text() for f in [*sorted(train_file.glob("*.yml")), *code])
     digest = hashlib.sha256((text + data).encode()).hexdigest()[:12]
     model = ABLATION_DIR / f"{name}-{digest}.tar.gz"
     if retrain or not model.exists():
         config_file = ABLATION_DIR / f"{name}.yml"
         config_file.write_text(text)
         print(f"==> training {name}", flush=True)
+        started = time.monotonic()
         with open(ABLATION_DIR / f"{name}.log", "wb") as log:
             subprocess.run(
                 [
@@ -167,7 +172,12 @@ def _train(name: str, config: Config, train_file: Path, retrain: bool) -> Path:
                 cwd=PROJECT_ROOT, stdout=log, stderr=log, check=True,
             )  # fmt: skip
         (ABLATION_DIR / "training" / model.name).replace(model)  # only a finished model is cached
+        _training_seconds(model).write_text(f"{time.monotonic() - started:.0f}")
     return model
+
+
+def _training_seconds(model: Path) -> Path:
+    return model.with_name(model.name.removesuffix(".tar.gz") + ".seconds")
 
 
 async def _parse_interleaved(
@@ -224,27 +234,32 @@ def _share(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
-def run_ablation(retrain: bool = False) -> int:
+def run_ablation(retrain: bool = False, only: list[int] | None = None) -> int:
+    """Trains (or reuses) and measures the variants; `only`: their indices in VARIANTS."""
     base: Config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text())
     train_file, examples = _split()
+    chosen = [(index, VARIANTS[index]) for index in (only if only is not None else range(len(VARIANTS)))]
     models = [
         _train(f"variant{index}", change(copy.deepcopy(base)), train_file, retrain)
-        for index, (_, change) in enumerate(VARIANTS)
+        for index, (_, change) in chosen
     ]
+    variants = [variant for _, (variant, _) in chosen]
     print(f"==> parsing {len(examples)} messages {ROUNDS} times with each variant, taking turns", flush=True)
     parsed, seconds = asyncio.run(_parse_interleaved(models, [e.text for e in examples], ROUNDS))
     outcomes = [
-        _outcome(variant, examples, parsed[index], seconds[index])
-        for index, (variant, _) in enumerate(VARIANTS)
+        _outcome(variant, examples, parsed[number], seconds[number])
+        for number, variant in enumerate(variants)
     ]
     rows = [
-        "| variant | ms / message (mean) | p95 | intent accuracy | slot values read right |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| variant | training s | ms / message (mean) | p95 | intent accuracy | slot values read right |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for o in outcomes:
+    for o, model in zip(outcomes, models, strict=True):
+        seconds = _training_seconds(model)
+        trained = seconds.read_text() if seconds.exists() else "n/a"
         rows.append(
-            f"| {o.variant} | {o.ms_per_message:.1f} | {o.p95_ms:.1f} | {_share(o.intent_accuracy)} | "
-            f"{_share(o.signal_accuracy)} |"
+            f"| {o.variant} | {trained} | {o.ms_per_message:.1f} | {o.p95_ms:.1f} | "
+            f"{_share(o.intent_accuracy)} | {_share(o.signal_accuracy)} |"
         )
     held_out = f"the evaluation set ({EVALUATION_SET.relative_to(PROJECT_ROOT)})"
     table = (
@@ -257,3 +272,14 @@ def run_ablation(retrain: bool = False) -> int:
     print(table)
     print(f"\nwritten to {ABLATION_DIR / 'ablation.md'}")
     return 0
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--retrain", action="store_true")
+    parser.add_argument("--only", help="comma-separated variant numbers (0 is config.yml as is)")
+    arguments = parser.parse_args()
+    only = [int(n) for n in arguments.only.split(",")] if arguments.only else None
+    sys.exit(run_ablation(arguments.retrain, only))
