@@ -51,7 +51,8 @@ def _tables() -> tuple[tuple[Table, ...], tuple[tuple[re.Pattern[str], str], ...
 
 
 # Words that, just before a name, deny it: "it's not a work account", "used to be my school
-# one". Not "can't" or "don't": "I can't get my outlook.com code" names the account. Such a name gets its mark with "not" in front, and the classifier learns what that means.
+# one". Not "can't" or "don't": "I can't get my outlook.com code" names the account. Such a
+# name gets its mark with "not" in front, and the classifier learns what that means.
 _DENIAL_BEFORE = re.compile(
     r"(?:\bnot|\bisn't|\bisnt|\bwasn't|\baren't|\bnever|\bno longer|\bused to be|\bwas once|\bformerly"
     r"|\bnothing to do with)"

@@ -18,7 +18,10 @@ pytestmark = pytest.mark.servers
 
 PATHS: list[tuple[list[str], str]] = [
     (["my hotmail wants a code but I can still get one by email"], "personal.has_other_method"),
-    (["new phone and my outlook.com wants the authenticator code", "yes"], "personal.has_other_method.new_phone"),
+    (
+        ["new phone and my outlook.com wants the authenticator code", "yes"],
+        "personal.has_other_method.new_phone",
+    ),
     (
         ["forgot my outlook.com password", "my phone still gets the codes"],
         "personal.has_other_method.forgot_password",
