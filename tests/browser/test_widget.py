@@ -15,7 +15,7 @@ from tools.stack import Stack
 
 pytestmark = pytest.mark.servers
 
-OUTLOOK_NEW_PHONE = "I changed my phone and can't get my Outlook verification code any more"
+OUTLOOK_NEW_PHONE = "I got a new phone and my hotmail asks for the authenticator code"
 NEW_PHONE = default_playbook().get("personal.has_other_method.new_phone")  # the path it leads to
 
 

@@ -37,7 +37,7 @@ PATHS: list[tuple[list[str], str]] = [
         "personal.locked_out.waiting_period",
     ),
     (
-        ["work Teams wants a code but I can still sign in with the app on my tablet"],
+        ["my work account wants a code but I can still sign in with a text to my desk phone"],
         "work_school.has_other_method",
     ),
     (
