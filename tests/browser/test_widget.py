@@ -30,7 +30,7 @@ def test_a_conversation_reaches_numbered_steps_with_safe_links(
     widget = Widget(page)
     widget.open()
     widget.say(OUTLOOK_NEW_PHONE)
-    expect(widget.person_says("I changed my phone")).to_be_visible()
+    expect(widget.person_says("I got a new phone")).to_be_visible()
     expect(widget.bot_says("another way")).to_be_visible()
     widget.choose("Yes, I have another way")
 
@@ -61,7 +61,7 @@ def test_a_reload_keeps_the_conversation(page: Page, bot_stack: Stack) -> None:
     sender = widget.session_id()
 
     page.reload()
-    expect(widget.person_says("I changed my phone")).to_be_visible()
+    expect(widget.person_says("I got a new phone")).to_be_visible()
     expect(widget.bot_says("another way")).to_be_visible()
     expect(widget.replies).to_have_text(["Yes, I have another way", "No, I'm completely locked out"])
     assert widget.session_id() == sender
