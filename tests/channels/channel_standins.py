@@ -35,7 +35,7 @@ SIGNING_SECRET = secrets.token_hex(16)
 SUPPORT_CHANNEL = "C0SUPPORT"
 BOT_USER = "U0RECOVERYBOT"
 # The foundation's first conversation, and the playbook entry it reaches after "yes".
-OUTLOOK_NEW_PHONE = "I changed my phone and can't get my Outlook verification code any more"
+OUTLOOK_NEW_PHONE = "I got a new phone and my hotmail asks for the authenticator code"
 NEW_PHONE = default_playbook().get("personal.has_other_method.new_phone")
 
 
