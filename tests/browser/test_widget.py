@@ -201,8 +201,8 @@ def test_3_another_tab_continues_the_conversation(browser: Browser, bot_stack: S
     second = context.new_page()  # a new tab on the same site
     second.goto(demo_url(bot_stack))
     other = Widget(second)  # open already: it was open in the first tab
-    expect(other.person_says("I changed my phone")).to_be_visible()
-    expect(other.entry("I changed my phone").locator(".who")).to_have_text("You")
+    expect(other.person_says("I got a new phone")).to_be_visible()
+    expect(other.entry("I got a new phone").locator(".who")).to_have_text("You")
     expect(other.replies).to_have_text(["Yes, I have another way", "No, I'm completely locked out"])
     other.choose("Yes, I have another way")  # and the bot knows where it was
     expect(other.bot_says(NEW_PHONE.title)).to_be_visible()
@@ -228,7 +228,7 @@ def test_8_start_over_begins_a_new_rasa_conversation(page: Page, bot_stack: Stac
 
     page.reload()
     expect(widget.person_says("hello")).to_be_visible()
-    expect(widget.person_says("I changed my phone")).to_have_count(0)
+    expect(widget.person_says("I got a new phone")).to_have_count(0)
 
 
 def test_9_a_french_message_is_answered_in_french_with_a_person_offered(page: Page, bot_stack: Stack) -> None:

@@ -73,11 +73,15 @@ class Person:
         raise NotImplementedError
 
     def wait_for_text(self, fragment: str, after: int = 0) -> int:
-        """Waits until a message (from index `after` on) holds `fragment`; returns how many there are."""
+        """Waits until a message (from index `after` on) holds `fragment`; returns the index after it.
+
+        Not the count of messages: a reply that arrives in the same moment must stay ahead of `after`.
+        """
 
         def seen() -> int:
             texts = self.texts()
-            return len(texts) if any(fragment in t for t in texts[after:]) else 0
+            found = [index for index in range(after, len(texts)) if fragment in texts[index]]
+            return found[0] + 1 if found else 0
 
         return int(wait_for(seen, f"{fragment!r} in {self.channel}: {self.texts()[after:]}"))
 

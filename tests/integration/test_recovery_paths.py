@@ -33,6 +33,10 @@ PATHS: list[tuple[list[str], str]] = [
         "personal.locked_out.recovery_code",
     ),
     (
+        ["new phone, but I still have the recovery code I saved for my hotmail", "yes"],
+        "personal.has_other_method.recovery_code",
+    ),
+    (
         ["hotmail says my new security info needs 30 days, can I skip it"],
         "personal.locked_out.waiting_period",
     ),
