@@ -34,7 +34,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
 .PHONY: help setup install nlp model widget run shell test check system store lint validate \
-        unit pytest stories evaluate bench chaos capacity lock clean tickets-db
+        unit pytest stories evaluate ablation bench chaos capacity lock clean tickets-db
 
 help:
 	@echo "make run     set up if needed, then start the bot on http://127.0.0.1:5005 (actions on 5055)"
@@ -71,7 +71,7 @@ $(WIDGET): web/package-lock.json web/package.json $(wildcard web/src/* web/src/d
 	    sh -c 'cd web && npm ci --ignore-scripts --no-audit --no-fund && npm run build'
 
 model: $(MODEL)
-$(MODEL): $(SPACY_DIR)/.built config.yml domain.yml $(DATA) $(wildcard rasa_addons/nlu/*.py)
+$(MODEL): $(SPACY_DIR)/.built config.yml domain.yml $(DATA) $(wildcard rasa_addons/nlu/*.py) $(wildcard bot/understanding/*.py) $(wildcard bot/understanding/*.yml)
 	@$(STEP) $(LOGS)/train.log "Training the Rasa model (a few minutes)" \
 	    $(RASA) train --fixed-model-name recovery-bot --out models
 	@touch $@
@@ -127,8 +127,13 @@ stories: setup $(MODEL)
 
 # The held-out evaluation (tests/evaluation): a benchmark of a few minutes.
 evaluate: setup $(MODEL)
-	@echo "==> Evaluating understanding on tests/evaluation (real bot, then rasa test nlu cross-validation)"
+	@echo "==> Evaluating understanding on tests/evaluation and ../shared/data/dev_messages.jsonl (real bot, then rasa test nlu cross-validation)"
 	@$(PY) -m tools.evaluate
+
+# What each NLU component costs (training s, ms per message) and earns (docs/understanding.md);
+# ABLATION_ARGS="--only 0,4" measures a few variants. Trains one model per variant.
+ablation: setup
+	@$(PY) -m tools.ablation $(ABLATION_ARGS)
 
 # This bot against Rasa's starter bot; needs the local PostgreSQL and Redis. Both models are
 # trained (and timed) once and cached in var/bench/models.

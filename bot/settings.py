@@ -263,6 +263,9 @@ class HandoffSettings:
                 for kind in ("zendesk", "jira", "servicenow")
             },
         )
+
+
+@dataclass(frozen=True)
 class OperationsSettings:
     """The staff dashboard, health and logs (docs/operations.md).
 

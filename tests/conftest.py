@@ -13,7 +13,6 @@ from hypothesis import settings as hypothesis_settings
 from spacy.language import Language
 
 from bot.nlp.builder import create_pipeline
-from bot.understanding import Mention
 from tools.databases import PostgresUnavailable, throwaway_postgres
 from tools.stack import DEFAULT_MODEL, ONE_ADDRESS_LOAD_ENV, Stack, isolated_settings
 
@@ -37,14 +36,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def nlp() -> Language:
     return create_pipeline()
-
-
-@pytest.fixture(scope="session")
-def mentions_of(nlp: Language):  # type: ignore[no-untyped-def]
-    def _mentions(text: str) -> list[Mention]:
-        return [Mention(e.label_, e.text, e.start_char, e.end_char) for e in nlp(text).ents]
-
-    return _mentions
 
 
 @pytest.fixture(scope="session")

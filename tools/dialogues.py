@@ -34,7 +34,7 @@ RECOVERY_DIALOGUES: tuple[Dialogue, ...] = (
     Dialogue(
         "personal: new phone, the other way fails, asks for a person, ticket",
         _turns(
-            ("I changed my phone and can't get my Outlook verification code any more", "another way"),
+            ("I got a new phone and my hotmail asks for the authenticator code", "another way"),
             ("yes", STEPS_END),
             ("no", STEPS_END),
             ("I want to talk to a person", "email address"),

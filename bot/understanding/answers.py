@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-from bot.understanding.signals import RULES_FILE, normalise
-
+ANSWERS_FILE = Path(__file__).with_name("answers.yml")
 MAX_WORDS = 8  # a longer message is a statement, read by read_signals instead
 
 
@@ -27,7 +27,7 @@ class _AnswerRules:
 
 @lru_cache(maxsize=1)
 def _answer_rules() -> _AnswerRules:
-    spec = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    spec = yaml.safe_load(ANSWERS_FILE.read_text(encoding="utf-8"))
     return _AnswerRules(
         words={
             slot: {value: frozenset(words) for value, words in values.items()}
@@ -40,7 +40,7 @@ def _answer_rules() -> _AnswerRules:
 
 def read_short_answer(slot: str, text: str) -> Any:
     """The value a short reply gives `slot`, or None when it does not clearly give one."""
-    words = set(re.findall(r"[a-z0-9']+", normalise(text).lower()))
+    words = set(re.findall(r"[a-z0-9']+", text.replace("\u2019", "'").lower()))
     if not words or len(words) > MAX_WORDS:
         return None
     rules = _answer_rules()

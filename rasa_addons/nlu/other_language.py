@@ -7,7 +7,7 @@ the message is in one of the languages it has a reply for, this component sets t
 to the parse data (`language`, an ISO 639-1 code) for that action to answer in. Entities read
 before stay: an account type named in French is still an account type.
 
-It runs after the components that read slots and may change the intent (RecoverySignals),
+It runs after the components that read slots and may change the intent (SlotReader),
 and before the FallbackClassifier (config.yml).
 """
 

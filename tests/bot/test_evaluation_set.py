@@ -9,6 +9,7 @@ import yaml
 
 from bot.playbook import default_playbook
 from bot.settings import PROJECT_ROOT
+from bot.understanding.training import examples_of
 
 EVALUATION_DIR = PROJECT_ROOT / "tests" / "evaluation"
 CONTRACT = {
@@ -53,7 +54,7 @@ def test_no_evaluation_message_is_training_data() -> None:
     training = set()
     for path in (PROJECT_ROOT / "data").glob("**/nlu.yml"):
         for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
-            training |= {line[2:].strip().lower() for line in block.get("examples", "").splitlines()}
+            training |= {text.lower() for text, _ in examples_of(block)}
     held_out = {m["text"].strip().lower() for m in load("messages.yml")["messages"]}
     for conversation in load("conversations.yml")["conversations"]:
         held_out |= {turn.strip().lower() for turn in conversation["turns"]}

@@ -168,7 +168,7 @@ SITUATION_CASES = [
     ("backup_email_gone", PERSONAL_OTHER, "backup_email_gone"),
     ("backup_email_gone", WORK_OTHER, "work_school.has_other_method"),
     ("recovery_code", PERSONAL_LOCKED, "personal.locked_out.recovery_code"),
-    ("recovery_code", PERSONAL_OTHER, "personal.has_other_method"),
+    ("recovery_code", PERSONAL_OTHER, "personal.has_other_method.recovery_code"),
     ("forgot_password", PERSONAL_OTHER, "personal.has_other_method.forgot_password"),
     ("forgot_password", PERSONAL_LOCKED, "personal.locked_out"),
     ("forgot_password", WORK_OTHER, "work_school.has_other_method.forgot_password"),

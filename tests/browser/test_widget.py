@@ -21,7 +21,7 @@ from tools.stack import Stack
 
 pytestmark = pytest.mark.servers
 
-OUTLOOK_NEW_PHONE = "I changed my phone and can't get my Outlook verification code any more"
+OUTLOOK_NEW_PHONE = "I got a new phone and my hotmail asks for the authenticator code"
 NEW_PHONE = default_playbook().get("personal.has_other_method.new_phone")  # the path it leads to
 
 
@@ -43,7 +43,7 @@ def test_a_conversation_reaches_numbered_steps_with_safe_links(
     page: Page, bot_stack: Stack, artifacts: Path
 ) -> None:
     widget = chat(page, bot_stack, OUTLOOK_NEW_PHONE)
-    expect(widget.person_says("I changed my phone")).to_be_visible()
+    expect(widget.person_says("I got a new phone")).to_be_visible()
     expect(widget.bot_says("another way")).to_be_visible()
     widget.choose("Yes, I have another way")
 
@@ -72,7 +72,7 @@ def test_3_a_reload_keeps_the_conversation(page: Page, bot_stack: Stack) -> None
     sender = widget.session_id()
 
     page.reload()
-    expect(widget.person_says("I changed my phone")).to_be_visible()
+    expect(widget.person_says("I got a new phone")).to_be_visible()
     expect(widget.bot_says("another way")).to_be_visible()
     expect(widget.replies).to_have_text(["Yes, I have another way", "No, I'm completely locked out"])
     assert widget.session_id() == sender

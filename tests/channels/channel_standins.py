@@ -35,7 +35,7 @@ SIGNING_SECRET = secrets.token_hex(16)
 SUPPORT_CHANNEL = "C0SUPPORT"
 BOT_USER = "U0RECOVERYBOT"
 # The foundation's first conversation, and the playbook entry it reaches after "yes".
-OUTLOOK_NEW_PHONE = "I changed my phone and can't get my Outlook verification code any more"
+OUTLOOK_NEW_PHONE = "I got a new phone and my hotmail asks for the authenticator code"
 NEW_PHONE = default_playbook().get("personal.has_other_method.new_phone")
 
 
@@ -144,6 +144,37 @@ def cloud_env(cloud: Cloud) -> dict[str, str]:
 def user_texts(stack: Stack, sender: str) -> list[str]:
     """What the tracker recorded as the person's messages (the API is on in these stacks)."""
     return [e["text"] for e in stack.tracker(sender)["events"] if e["event"] == "user"]
+
+
+def slack_dm_event(user: str, channel: str, text: str) -> dict[str, Any]:
+    """A direct message from `user` in `channel`, as Slack's Events API delivers it."""
+    return {
+        "type": "event_callback",
+        "event_id": "Ev" + secrets.token_hex(6).upper(),
+        "authorizations": [{"user_id": BOT_USER}],
+        "event": {
+            "type": "message",
+            "channel_type": "im",
+            "channel": channel,
+            "user": user,
+            "text": text,
+            "ts": f"{time.time():.6f}",
+        },
+    }
+
+
+def teams_activity(service_url: str, user: str, conversation: str, text: str) -> dict[str, Any]:
+    """A personal-chat message from `user`, as the Bot Connector delivers it."""
+    return {
+        "type": "message",
+        "id": str(uuid.uuid4()),
+        "channelId": "msteams",
+        "serviceUrl": service_url,
+        "from": {"id": user, "name": "Alex"},
+        "recipient": {"id": f"28:{APP_ID}", "name": "Recovery bot"},
+        "conversation": {"id": conversation, "conversationType": "personal"},
+        "text": text,
+    }
 
 
 def slack_signature(body: bytes, timestamp: int, secret: str = SIGNING_SECRET) -> str:

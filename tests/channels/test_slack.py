@@ -17,6 +17,7 @@ from channel_standins import (
     SUPPORT_CHANNEL,
     Captured,
     Cloud,
+    slack_dm_event,
     slack_signature,
     user_texts,
 )
@@ -36,19 +37,7 @@ class SlackPerson:
         self.channel = "D" + secrets.token_hex(5).upper()
 
     def event(self, text: str) -> dict[str, Any]:
-        return {
-            "type": "event_callback",
-            "event_id": "Ev" + secrets.token_hex(6).upper(),
-            "authorizations": [{"user_id": BOT_USER}],
-            "event": {
-                "type": "message",
-                "channel_type": "im",
-                "channel": self.channel,
-                "user": self.user,
-                "text": text,
-                "ts": f"{time.time():.6f}",
-            },
-        }
+        return slack_dm_event(self.user, self.channel, text)
 
     def post(self, body: bytes, content_type: str = "application/json", **headers: str) -> requests.Response:
         timestamp = int(time.time())

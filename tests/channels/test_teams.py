@@ -17,6 +17,7 @@ from channel_standins import (
     Captured,
     Cloud,
     bot_framework_token,
+    teams_activity,
     user_texts,
 )
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -37,16 +38,7 @@ class TeamsPerson:
         self.conversation = "a:" + secrets.token_hex(8)
 
     def activity(self, text: str) -> dict[str, Any]:
-        return {
-            "type": "message",
-            "id": str(uuid.uuid4()),
-            "channelId": "msteams",
-            "serviceUrl": self.service_url,
-            "from": {"id": self.user, "name": "Alex"},
-            "recipient": {"id": f"28:{APP_ID}", "name": "Recovery bot"},
-            "conversation": {"id": self.conversation, "conversationType": "personal"},
-            "text": text,
-        }
+        return teams_activity(self.service_url, self.user, self.conversation, text)
 
     def post(self, activity: dict[str, Any], token: str | None) -> requests.Response:
         headers = {"Authorization": f"Bearer {token}"} if token is not None else {}

@@ -25,7 +25,7 @@ from tools.stack import DEFAULT_MODEL, ONE_ADDRESS_LOAD_ENV, Stack, isolated_set
 pytestmark = pytest.mark.servers
 
 APOLOGY = Replies.load().unavailable[:60]
-NEW_PHONE = "I changed my phone and can't get my Outlook verification code any more"
+NEW_PHONE = "I got a new phone and my hotmail asks for the authenticator code"
 INJECTED: list[str] = []
 
 

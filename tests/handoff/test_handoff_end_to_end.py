@@ -15,7 +15,6 @@ import json
 import secrets
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -24,7 +23,14 @@ from typing import Any
 import pytest
 import requests
 import socketio
-from channel_standins import APP_ID, BOT_USER, Cloud, bot_framework_token, cloud_env, slack_signature
+from channel_standins import (
+    Cloud,
+    bot_framework_token,
+    cloud_env,
+    slack_dm_event,
+    slack_signature,
+    teams_activity,
+)
 from helpdesk_standins import Helpdesk, StandInTicket
 from playwright.sync_api import expect, sync_playwright
 from widget_page import Widget
@@ -85,19 +91,7 @@ class SlackPerson(Person):
         self.dm = "D" + secrets.token_hex(5).upper()
 
     def say(self, text: str) -> None:
-        event = {
-            "type": "event_callback",
-            "event_id": "Ev" + secrets.token_hex(6).upper(),
-            "authorizations": [{"user_id": BOT_USER}],
-            "event": {
-                "type": "message",
-                "channel_type": "im",
-                "channel": self.dm,
-                "user": self.user,
-                "text": text,
-                "ts": f"{time.time():.6f}",
-            },
-        }
+        event = slack_dm_event(self.user, self.dm, text)
         body, stamp = json.dumps(event).encode(), int(time.time())
         headers = {
             "Content-Type": "application/json",
@@ -126,16 +120,7 @@ class TeamsPerson(Person):
         self.conversation = "a:" + secrets.token_hex(8)
 
     def say(self, text: str) -> None:
-        activity = {
-            "type": "message",
-            "id": str(uuid.uuid4()),
-            "channelId": "msteams",
-            "serviceUrl": self.service_url,
-            "from": {"id": self.user, "name": "Alex"},
-            "recipient": {"id": f"28:{APP_ID}", "name": "Recovery bot"},
-            "conversation": {"id": self.conversation, "conversationType": "personal"},
-            "text": text,
-        }
+        activity = teams_activity(self.service_url, self.user, self.conversation, text)
         token = bot_framework_token(self.cloud, self.service_url)
         answer = requests.post(
             f"{self.stack.url()}/webhooks/botframework/webhook",

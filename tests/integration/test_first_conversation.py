@@ -14,7 +14,7 @@ pytestmark = pytest.mark.servers
 
 def test_new_phone_outlook_then_yes_serves_the_personal_steps(bot_stack: Stack) -> None:
     sender = uuid.uuid4().hex
-    first = bot_stack.say(sender, "I changed my phone and can't get my Outlook verification code any more")
+    first = bot_stack.say(sender, "I got a new phone and my hotmail asks for the authenticator code")
     assert "another way" in first[-1]["text"]
     assert [b["title"] for b in first[-1]["buttons"]] == [
         "Yes, I have another way",

@@ -114,7 +114,7 @@ def test_two_messages_of_one_conversation_at_the_same_moment_are_answered_one_af
     """The shared lock: without it both servers would change the conversation at once."""
     stack, _ = two_servers
     sender = uuid.uuid4().hex
-    first, second = "I changed my phone and can't get my Outlook verification code any more", "yes"
+    first, second = "I got a new phone and my hotmail asks for the authenticator code", "yes"
 
     async def both_at_once() -> None:
         async with client_session(2) as session:

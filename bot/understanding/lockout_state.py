@@ -1,0 +1,23 @@
+"""lockout_state: has_other_method | locked_out | None. Everything that decides it is here.
+
+Decided like a support agent (issue 13), by the classifier (model.py) trained on data/:
+- locked_out: the person cannot sign in now ("I'm locked out", "can't log in, the code goes
+  to my old phone", "no other option shows up", a sign-in loop);
+- has_other_method: a working method is named (backup email that works, the app on a tablet,
+  a saved recovery code, a security key, a Temporary Access Pass) or they can still get in
+  (still signed in on a laptop);
+- None: a question asked in advance, or a story that never says whether they can get in.
+The locked-out answers start with "if any other way still works, choose Sign in another
+way", so a locked-out reading costs nobody with another method their shorter path.
+"""
+
+from __future__ import annotations
+
+from bot.understanding.model import NONE, Probabilities
+
+FILL_AT = 0.5
+
+
+def decide(probabilities: Probabilities) -> str | None:
+    best = max(probabilities, key=probabilities.__getitem__)
+    return best if best != NONE and probabilities[best] >= FILL_AT else None

@@ -1,0 +1,119 @@
+"""The trained part of understanding: one small classifier per slot over shared n-gram features.
+
+Each slot (account_type, lockout_state, is_admin, situation) is a sentence-level label, not a
+span, so it is learnt as a text classification with "none" (the message does not say) as a
+class of its own. The features are word 1-2-grams and character 2-5-grams within words,
+TF-IDF weighted: typos, fragments and run-on stories share most of their character n-grams
+with the clean phrasing. Training examples are the labelled messages of data/ (see
+training.py); what a slot's value is finally taken to be is decided in that slot's module.
+"""
+
+from __future__ import annotations
+
+import pickle
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion
+
+from bot.understanding.email import with_mail_kinds
+from bot.understanding.vocabulary import marked
+
+NONE = "none"  # the class of a message that does not say
+SLOTS = ("account_type", "lockout_state", "is_admin", "situation")
+# Slots with many rare values, learnt with each value weighted by its rarity.
+BALANCED = frozenset({"situation"})
+
+
+def prepared(text: str) -> str:
+    """The text the classifiers see: straight apostrophes, addresses by kind, names marked."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    return marked(with_mail_kinds(text))
+
+
+_DENIED_MARKS = re.compile(r"\bnot(?:accountkind|adminrole|near)[a-z]+\b")
+
+
+def without_denied_marks(text: str) -> str:
+    """For the character n-grams: "notaccountkindworkschool" must not look like work."""
+    return _DENIED_MARKS.sub(" ", text)
+
+
+def _features() -> FeatureUnion:
+    return FeatureUnion(
+        [
+            ("words", TfidfVectorizer(ngram_range=(1, 2), token_pattern=r"[a-z0-9']+", sublinear_tf=True)),
+            (
+                "chars",
+                TfidfVectorizer(
+                    analyzer="char_wb",
+                    ngram_range=(2, 5),
+                    min_df=2,
+                    sublinear_tf=True,
+                    preprocessor=without_denied_marks,
+                ),
+            ),
+        ]
+    )
+
+
+Probabilities = dict[str, float]
+"""A classifier's probability for each value of one slot, NONE included."""
+
+
+@dataclass
+class SlotModel:
+    """Fitted features and one logistic regression per slot."""
+
+    features: FeatureUnion
+    classifiers: dict[str, LogisticRegression]
+
+    @classmethod
+    def fit(
+        cls, texts: Sequence[str], labels: Sequence[Mapping[str, str]], strength: float = 16.0
+    ) -> SlotModel:
+        """Learns from `texts`; labels[i][slot] is a value or NONE for every slot in SLOTS."""
+        features = _features()
+        matrix = features.fit_transform([prepared(t) for t in texts])
+        classifiers = {}
+        for slot in SLOTS:
+            targets = [label[slot] for label in labels]
+            weight = "balanced" if slot in BALANCED else None
+            classifiers[slot] = LogisticRegression(C=strength, max_iter=3000, class_weight=weight).fit(
+                matrix, targets
+            )
+        return cls(features, classifiers)
+
+    def read(self, text: str) -> dict[str, Probabilities]:
+        """Every slot's probabilities for `text`.
+
+        The arithmetic of LogisticRegression.predict_proba, without its per-call checks that
+        cost more than the sum itself for one message.
+        """
+        row = self.features.transform([prepared(text)])
+        readings = {}
+        for slot, classifier in self.classifiers.items():
+            scores = np.asarray(row @ classifier.coef_.T).ravel() + classifier.intercept_
+            if len(classifier.classes_) == 2:
+                positive = 1.0 / (1.0 + np.exp(-scores[0]))
+                probabilities = np.array([1.0 - positive, positive])
+            else:
+                exp = np.exp(scores - scores.max())
+                probabilities = exp / exp.sum()
+            readings[slot] = dict(zip(map(str, classifier.classes_), map(float, probabilities), strict=True))
+        return readings
+
+    def save(self, path: Path) -> None:
+        path.write_bytes(pickle.dumps(self))
+
+    @staticmethod
+    def load(path: Path) -> SlotModel:
+        model: Any = pickle.loads(path.read_bytes())
+        assert isinstance(model, SlotModel)
+        return model
