@@ -13,8 +13,8 @@ they mean here (docs/operations.md, "What the figures are made of"):
   `action_steps_did_not_work`: they said they did not;
 - `slot` `recovery_path`: a path served; `slot` `ticket_id`: a ticket opened.
 Absent events simply count as nothing happened. Handoffs and feedback are not events: they
-are rows of the ticket database (bot/analytics/handoffs.py); `build_report` marks the
-conversations an agent took over.
+are rows of the ticket database (bot/analytics/handoffs.py). Every handoff hands over the
+conversation of a ticket it opened, so "a ticket" covers "a person took over" here.
 """
 
 from __future__ import annotations
@@ -59,7 +59,6 @@ class Conversation:
     messages: int = 0
     it_worked: bool = False
     ticket: bool = False
-    handoff: bool = False  # an agent took it over (set from the handoffs table)
     paths: list[PathOutcome] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)  # seconds from a message to the first answer
     not_understood: list[str] = field(default_factory=list)  # the texts, as stored (already masked)
@@ -73,18 +72,12 @@ class Conversation:
 
     @property
     def contained(self) -> bool:
-        """Helped by the bot alone: the steps worked and no person was needed."""
-        return self.it_worked and not self.ticket and not self.handoff
-
-    def includes(self, moment: float) -> bool:
-        """`moment` (Unix seconds) falls between the first message and the last event."""
-        return self.started_at <= moment <= self.last_event_at
+        """Helped by the bot alone: the steps worked and no person was needed (no ticket)."""
+        return self.it_worked and not self.ticket
 
     def ended_unresolved(self, now: float, idle_seconds: float) -> bool:
-        """Left without "it worked", a ticket or a handoff, and quiet for `idle_seconds`."""
-        return (
-            not (self.it_worked or self.ticket or self.handoff) and now - self.last_event_at >= idle_seconds
-        )
+        """Left without "it worked" or a ticket (and so a handoff), and quiet for `idle_seconds`."""
+        return not (self.it_worked or self.ticket) and now - self.last_event_at >= idle_seconds
 
     def add(self, event: Event) -> None:
         self.last_event_at = max(self.last_event_at, event.timestamp)

@@ -27,7 +27,6 @@ QUESTIONS = {"steps": "Did that get you back in?", "agent": "Did this help?"}  #
 class HandoffRecord:
     """One conversation an agent took over, and whether it came back to the bot."""
 
-    sender_id: str
     channel: str  # as staff name it (channel_label)
     started_at: datetime
     ended_by: str | None  # None while an agent holds it; "agent", "ticket closed", "person", "replaced"
@@ -76,7 +75,7 @@ def read_handoffs(engine: Engine, since: datetime, until: datetime) -> list[Hand
         .scalar_subquery()
     )
     query = (
-        select(handoffs.c.sender_id, handoffs.c.channel, handoffs.c.started_at, handoffs.c.state)
+        select(handoffs.c.channel, handoffs.c.started_at, handoffs.c.state)
         .add_columns(handoffs.c.ended_by, replies.label("agent_replies"))
         .where(handoffs.c.started_at >= since, handoffs.c.started_at < until)
         .order_by(handoffs.c.started_at, handoffs.c.id)
@@ -84,7 +83,6 @@ def read_handoffs(engine: Engine, since: datetime, until: datetime) -> list[Hand
     with engine.connect() as connection:
         return [
             HandoffRecord(
-                row.sender_id,
                 channel_label(row.channel),
                 row.started_at,
                 (row.ended_by or "unknown") if row.state == ENDED else None,

@@ -270,22 +270,17 @@ def build_report(
     handoffs started and feedback given in that window (read from `tickets_engine`).
 
     A conversation counts as a drop-off once it has been quiet for `idle_seconds` without
-    "it worked", a ticket or a handoff.
+    "it worked" or a ticket (every handoff is on one).
     """
     report = Report(since, until or datetime.now(timezone.utc))
-    taken_over: list[HandoffRecord] = []
+    for conversation in conversations_of(read_events(events_engine, since, report.until)):
+        report.add(conversation, idle_seconds)
     if tickets_engine is not None:
-        taken_over = read_handoffs(tickets_engine, since, report.until)
+        for handoff in read_handoffs(tickets_engine, since, report.until):
+            report.add_handoff(handoff)
         for answer in read_feedback(tickets_engine, since, report.until):
             report.add_feedback(answer)
         report.outbox = read_outbox(tickets_engine)
-    starts: dict[str, list[float]] = {}
-    for handoff in taken_over:
-        report.add_handoff(handoff)
-        starts.setdefault(handoff.sender_id, []).append(handoff.started_at.timestamp())
-    for conversation in conversations_of(read_events(events_engine, since, report.until)):
-        conversation.handoff = any(conversation.includes(at) for at in starts.get(conversation.sender_id, ()))
-        report.add(conversation, idle_seconds)
     return report
 
 
