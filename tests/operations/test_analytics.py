@@ -274,6 +274,9 @@ def test_handoffs_per_day_and_channel_from_the_handoff_tables(events: Engine, de
     assert handoffs["agent_replies"] == 3  # the hand-back command is not a reply
     assert sum(row["started"] for row in handoffs["daily"]) == 5
     assert report["totals"]["contained"] == 2  # the handed-over conversations were not the bot's alone
+    table = to_csv(build_report(events, desk.db.engine, NOW - timedelta(days=7), NOW).table("handoffs"))
+    assert table.splitlines()[0] == "day,channel,started,handed_back,agent_replies"
+    assert f"{widget_at.date().isoformat()},widget,1,1,2" in table.splitlines()
 
 
 def test_feedback_per_question_path_and_channel(events: Engine, desk: Handoffs) -> None:
