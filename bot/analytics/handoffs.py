@@ -75,8 +75,13 @@ def read_handoffs(engine: Engine, since: datetime, until: datetime) -> list[Hand
         .scalar_subquery()
     )
     query = (
-        select(handoffs.c.channel, handoffs.c.started_at, handoffs.c.state)
-        .add_columns(handoffs.c.ended_by, replies.label("agent_replies"))
+        select(
+            handoffs.c.channel,
+            handoffs.c.started_at,
+            handoffs.c.state,
+            handoffs.c.ended_by,
+            replies.label("agent_replies"),
+        )
         .where(handoffs.c.started_at >= since, handoffs.c.started_at < until)
         .order_by(handoffs.c.started_at, handoffs.c.id)
     )
