@@ -11,11 +11,10 @@ they mean here (docs/operations.md, "What the figures are made of"):
   and its `metadata.utter_action` names the question the person left at;
 - `action` `utter_glad_it_worked`: the person said the steps worked ("it worked");
   `action_steps_did_not_work`: they said they did not;
-- `slot` `recovery_path`: a path served; `slot` `ticket_id`: a ticket opened;
-- handoff (issue #16, still being built): an `action` whose name starts with
-  `action_handoff` (asking for a person, intent `request_human`, opens a ticket today);
-- feedback (issue #16): `slot` `feedback_score` with a number (1-5; thumbs as 1 or 5).
-Absent events simply count as nothing happened.
+- `slot` `recovery_path`: a path served; `slot` `ticket_id`: a ticket opened.
+Absent events simply count as nothing happened. Handoffs and feedback are not events: they
+are rows of the ticket database (bot/analytics/handoffs.py). Every handoff hands over the
+conversation of a ticket it opened, so "a ticket" covers "a person took over" here.
 """
 
 from __future__ import annotations
@@ -31,8 +30,6 @@ IT_WORKED_ACTION = "utter_glad_it_worked"
 DID_NOT_WORK_ACTION = "action_steps_did_not_work"
 PATH_SLOT = "recovery_path"
 TICKET_SLOT = "ticket_id"
-FEEDBACK_SLOT = "feedback_score"
-HANDOFF_ACTION_PREFIX = "action_handoff"
 NOT_UNDERSTOOD_INTENT = "nlu_fallback"
 NOT_UNDERSTOOD_ACTIONS = ("action_default_fallback", "action_not_understood", "utter_fallback")
 SESSION_BOUNDARIES = ("session_started", "restart")
@@ -62,9 +59,7 @@ class Conversation:
     messages: int = 0
     it_worked: bool = False
     ticket: bool = False
-    handoff: bool = False
     paths: list[PathOutcome] = field(default_factory=list)
-    feedback: list[float] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)  # seconds from a message to the first answer
     not_understood: list[str] = field(default_factory=list)  # the texts, as stored (already masked)
     last_question: str | None = None  # the bot's last response name (or action) before the end
@@ -77,14 +72,12 @@ class Conversation:
 
     @property
     def contained(self) -> bool:
-        """Helped by the bot alone: the steps worked and no person was needed."""
-        return self.it_worked and not self.ticket and not self.handoff
+        """Helped by the bot alone: the steps worked and no person was needed (no ticket)."""
+        return self.it_worked and not self.ticket
 
     def ended_unresolved(self, now: float, idle_seconds: float) -> bool:
-        """Left without "it worked", a ticket or a handoff, and quiet for `idle_seconds`."""
-        return (
-            not (self.it_worked or self.ticket or self.handoff) and now - self.last_event_at >= idle_seconds
-        )
+        """Left without "it worked" or a ticket (and so a handoff), and quiet for `idle_seconds`."""
+        return not (self.it_worked or self.ticket) and now - self.last_event_at >= idle_seconds
 
     def add(self, event: Event) -> None:
         self.last_event_at = max(self.last_event_at, event.timestamp)
@@ -118,8 +111,6 @@ class Conversation:
             self._judge_path(worked=True)
         elif name == DID_NOT_WORK_ACTION:
             self._judge_path(worked=False)
-        elif name.startswith(HANDOFF_ACTION_PREFIX):
-            self.handoff = True
         elif name in NOT_UNDERSTOOD_ACTIONS:
             self._not_understood()
 
@@ -137,8 +128,6 @@ class Conversation:
             self.paths.append(PathOutcome(str(value)))
         elif name == TICKET_SLOT:
             self.ticket = True
-        elif name == FEEDBACK_SLOT and isinstance(value, (int, float)) and not isinstance(value, bool):
-            self.feedback.append(float(value))
 
     def _judge_path(self, worked: bool) -> None:
         if self.paths and self.paths[-1].worked is None:

@@ -1,7 +1,9 @@
 """The figures staff read, per day and per channel, from a window of conversations.
 
 `build_report(events_engine, tickets_engine, since)` is what the dashboard's JSON and
-`python -m bot report` both print. Rates are shares of the conversations of the row.
+`python -m bot report` both print. Rates are shares of the conversations of the row (the
+feedback rate: of the answers). A handoff counts on the day and channel it started, an
+answer on the day and channel it was given.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from bot.analytics.conversations import Conversation, conversations_of
+from bot.analytics.handoffs import QUESTIONS, FeedbackRecord, HandoffRecord, read_feedback, read_handoffs
 from bot.analytics.sources import EMPTY_OUTBOX, OutboxState, read_events, read_outbox
 from bot.redaction import mask_contact_details, redact
 
@@ -67,19 +70,30 @@ class Row:
     contained: int = 0
     tickets: int = 0
     handoffs: int = 0
+    handed_back: int = 0
+    agent_replies: int = 0
+    feedback_helped: int = 0
+    feedback_not_helped: int = 0
     latencies: list[float] = field(default_factory=list)
-    feedback: list[float] = field(default_factory=list)
 
     def add(self, conversation: Conversation) -> None:
         self.conversations += 1
         self.messages += conversation.messages
         self.contained += conversation.contained
         self.tickets += conversation.ticket
-        self.handoffs += conversation.handoff
         self.latencies.extend(conversation.latencies)
-        self.feedback.extend(conversation.feedback)
+
+    def add_handoff(self, handoff: HandoffRecord) -> None:
+        self.handoffs += 1
+        self.handed_back += handoff.handed_back
+        self.agent_replies += handoff.agent_replies
+
+    def add_feedback(self, answer: FeedbackRecord) -> None:
+        self.feedback_helped += answer.helped
+        self.feedback_not_helped += not answer.helped
 
     def as_dict(self) -> dict[str, Any]:
+        answers = self.feedback_helped + self.feedback_not_helped
         return {
             "day": self.day,
             "channel": self.channel,
@@ -89,8 +103,11 @@ class Row:
             "containment_rate": _rate(self.contained, self.conversations),
             "tickets": self.tickets,
             "handoffs": self.handoffs,
-            "feedback_count": len(self.feedback),
-            "feedback_mean": round(sum(self.feedback) / len(self.feedback), 2) if self.feedback else None,
+            "handed_back": self.handed_back,
+            "agent_replies": self.agent_replies,
+            "feedback_helped": self.feedback_helped,
+            "feedback_not_helped": self.feedback_not_helped,
+            "feedback_helped_rate": _rate(self.feedback_helped, answers),
             "latency_p50_ms": _ms(percentile(self.latencies, 0.50)),
             "latency_p95_ms": _ms(percentile(self.latencies, 0.95)),
         }
@@ -108,13 +125,22 @@ class Report:
     did_not_work: Counter[str] = field(default_factory=Counter)
     dropoffs: Counter[str] = field(default_factory=Counter)
     not_understood: Counter[str] = field(default_factory=Counter)
+    handoffs_ended_by: Counter[str] = field(default_factory=Counter)
+    answers: Counter[tuple[str, str, str, bool]] = field(default_factory=Counter)  # moment, path, channel
     outbox: OutboxState = EMPTY_OUTBOX
 
+    def _rows_of(self, day: date, channel: str) -> tuple[Row, Row, Row]:
+        """The row of the day and channel, of the day, and of the whole window."""
+        key = (day.isoformat(), channel)
+        return (
+            self.rows.setdefault(key, Row(*key)),
+            self.days.setdefault(key[0], Row(key[0], ALL_CHANNELS)),
+            self.total,
+        )
+
     def add(self, conversation: Conversation, idle_seconds: float) -> None:
-        key = (conversation.day.isoformat(), conversation.channel)
-        self.rows.setdefault(key, Row(*key)).add(conversation)
-        self.days.setdefault(key[0], Row(key[0], ALL_CHANNELS)).add(conversation)
-        self.total.add(conversation)
+        for row in self._rows_of(conversation.day, conversation.channel):
+            row.add(conversation)
         for outcome in conversation.paths:
             self.served[outcome.path] += 1
             self.worked[outcome.path] += outcome.worked is True
@@ -123,6 +149,16 @@ class Report:
             self.dropoffs[conversation.last_question or "(before any question)"] += 1
         for text in conversation.not_understood:
             self.not_understood[shown_text(text)] += 1
+
+    def add_handoff(self, handoff: HandoffRecord) -> None:
+        for row in self._rows_of(handoff.day, handoff.channel):
+            row.add_handoff(handoff)
+        self.handoffs_ended_by[handoff.ended_by or "still with an agent"] += 1
+
+    def add_feedback(self, answer: FeedbackRecord) -> None:
+        for row in self._rows_of(answer.day, answer.channel):
+            row.add_feedback(answer)
+        self.answers[(answer.moment, answer.recovery_path or "(no path)", answer.channel, answer.helped)] += 1
 
     def daily(self) -> list[dict[str, Any]]:
         return [self.rows[key].as_dict() for key in sorted(self.rows)]
@@ -139,12 +175,52 @@ class Report:
             for path, served in self.served.most_common(TOP)
         ]
 
-    def feedback(self) -> dict[str, Any]:
-        scores = self.total.feedback
+    def handoffs(self) -> dict[str, Any]:
+        total = self.total
         return {
-            "count": len(scores),
-            "mean": round(sum(scores) / len(scores), 2) if scores else None,
-            "distribution": {str(score): n for score, n in sorted(Counter(int(s) for s in scores).items())},
+            "started": total.handoffs,
+            "handed_back": total.handed_back,
+            "agent_replies": total.agent_replies,
+            "ended_by": dict(sorted(self.handoffs_ended_by.items())),
+            "daily": [
+                {
+                    "day": row.day,
+                    "channel": row.channel,
+                    "started": row.handoffs,
+                    "handed_back": row.handed_back,
+                    "agent_replies": row.agent_replies,
+                }
+                for _, row in sorted(self.rows.items())
+                if row.handoffs
+            ],
+        }
+
+    def feedback(self) -> dict[str, Any]:
+        """The answers per question (moment), path and channel: helped or not."""
+        total = self.total
+        groups = sorted({key[:3] for key in self.answers})
+        rows = []
+        for moment, path, channel in groups:
+            helped = self.answers[(moment, path, channel, True)]
+            not_helped = self.answers[(moment, path, channel, False)]
+            rows.append(
+                {
+                    "question": QUESTIONS.get(moment, moment),
+                    "moment": moment,
+                    "path": path,
+                    "channel": channel,
+                    "helped": helped,
+                    "not_helped": not_helped,
+                    "helped_rate": _rate(helped, helped + not_helped),
+                }
+            )
+        answers = total.feedback_helped + total.feedback_not_helped
+        return {
+            "count": answers,
+            "helped": total.feedback_helped,
+            "not_helped": total.feedback_not_helped,
+            "helped_rate": _rate(total.feedback_helped, answers),
+            "rows": rows,
         }
 
     def as_dict(self) -> dict[str, Any]:
@@ -158,6 +234,7 @@ class Report:
             "paths": self.paths(),
             "dropoffs": [{"question": q, "conversations": n} for q, n in self.dropoffs.most_common(TOP)],
             "not_understood": [{"text": t, "count": n} for t, n in self.not_understood.most_common(TOP)],
+            "handoffs": self.handoffs(),
             "feedback": self.feedback(),
             "outbox": self.outbox.as_dict(),
         }
@@ -167,12 +244,12 @@ class Report:
         data = self.as_dict()
         if name == "outbox":
             return [data["outbox"]]
-        if name == "feedback":
-            return [{"score": s, "count": n} for s, n in data["feedback"]["distribution"].items()]
+        if name in ("handoffs", "feedback"):
+            return list(data[name]["daily" if name == "handoffs" else "rows"])
         return list(data[name.replace("-", "_")])
 
 
-TABLES = ("daily", "by-day", "paths", "dropoffs", "not-understood", "feedback", "outbox")
+TABLES = ("daily", "by-day", "paths", "dropoffs", "not-understood", "handoffs", "feedback", "outbox")
 
 
 def shown_text(text: str) -> str:
@@ -189,15 +266,20 @@ def build_report(
     until: datetime | None = None,
     idle_seconds: float = 1800.0,
 ) -> Report:
-    """The figures of the conversations with events from `since` to `until` (now).
+    """The figures of the conversations with events from `since` to `until` (now), and of the
+    handoffs started and feedback given in that window (read from `tickets_engine`).
 
     A conversation counts as a drop-off once it has been quiet for `idle_seconds` without
-    "it worked", a ticket or a handoff.
+    "it worked" or a ticket (every handoff is on one).
     """
     report = Report(since, until or datetime.now(timezone.utc))
     for conversation in conversations_of(read_events(events_engine, since, report.until)):
         report.add(conversation, idle_seconds)
     if tickets_engine is not None:
+        for handoff in read_handoffs(tickets_engine, since, report.until):
+            report.add_handoff(handoff)
+        for answer in read_feedback(tickets_engine, since, report.until):
+            report.add_feedback(answer)
         report.outbox = read_outbox(tickets_engine)
     return report
 

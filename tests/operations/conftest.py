@@ -81,7 +81,6 @@ def scripted_conversations() -> dict[str, Script]:
         "personal.locked_out",
     )
     worked.user("yes it worked", "affirm", 60).action("utter_glad_it_worked").bot("utter_glad_it_worked", 0.2)
-    worked.slot("feedback_score", 5)
 
     ticket = served(
         Script(NOW - timedelta(hours=3), "slack").user("admin locked out", "report_problem"),
@@ -103,10 +102,16 @@ def scripted_conversations() -> dict[str, Script]:
         .bot("utter_ask_account_type", 0.2)
     )
 
-    asked_person = (  # a live agent took over (issue #16's handoff)
+    asked_person = (  # a ticket, then a live agent took over (the handoff row: test_analytics.py)
         Script(NOW - timedelta(hours=1), "socketio")
         .user("i want a human", "request_human")
-        .action("action_handoff_to_agent")
+        .bot("utter_ask_contact_email", 0.1)
+        .user("sam@example.com", "give_email")
+        .slot("ticket_id", "RB-4H2N8P")
+        .action("action_offer_handoff")
+        .bot("utter_handoff_offer_live", 0.1)
+        .user("Chat with a person now", "handoff_live")
+        .action("action_start_handoff")
         .bot("utter_handoff_started", 0.1)
     )
     twice = served(

@@ -36,6 +36,7 @@ STAFF_TOKEN = secrets.token_urlsafe(24)
 MESSAGES_PER_MINUTE = 12
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 REST_GREEN, WIDGET_BLUE, WORKED_GREEN, P50_TEAL = (22, 163, 74), (37, 99, 235), (22, 163, 74), (13, 148, 136)
+NOT_WORKED_RED = (220, 38, 38)
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +109,17 @@ def test_report_json_has_the_conversations(stack: Stack, conversations: dict[str
     assert paths["personal.has_other_method"]["did_not_work"] >= 1
     assert any(row["text"] == "zorblax quimble frot" for row in report["not_understood"])
     assert report["dropoffs"], "the conversation left at the first question is a drop-off"
-    assert report["feedback"]["count"] == 0  # nobody can rate an answer yet (issue #16)
+    # "Did that get you back in?": yes (worked), no then yes on the next path (worked_second)
+    feedback = report["feedback"]
+    assert feedback["helped"] >= 2 and feedback["not_helped"] >= 1
+    back_in = {
+        row["path"]: row
+        for row in feedback["rows"]
+        if row["question"] == "Did that get you back in?" and row["channel"] == "rest"
+    }
+    assert back_in["personal.has_other_method"]["helped"] >= 1
+    assert back_in["personal.has_other_method"]["not_helped"] >= 1
+    assert report["handoffs"]["started"] == 0  # over REST the team answers by email only
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +168,8 @@ def test_the_dashboard_draws_the_figures_in_chromium(
     page.wait_for_selector("body[data-ready='true']")
     expect(page.get_by_role("status")).to_contain_text("conversations in this period")
     expect(page.locator("#kpis")).to_contain_text("Containment")
-    expect(page.locator("#feedback")).to_contain_text("No feedback recorded")
+    expect(page.locator("#feedback")).to_contain_text("said it helped")
+    expect(page.locator("#feedback-table")).to_contain_text("Did that get you back in?")
     expect(page.locator("#not-understood")).to_contain_text("zorblax quimble frot")
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "dashboard.png"
@@ -175,6 +187,9 @@ def test_the_dashboard_draws_the_figures_in_chromium(
     assert _pixels_near(conversations_chart, REST_GREEN) > 300, "no REST bar in the conversations chart"
     assert _pixels_near(conversations_chart, WIDGET_BLUE) > 100, "no widget bar in the conversations chart"
     assert _pixels_near(chart("chart-paths"), WORKED_GREEN) > 200, "no 'worked' bar in the paths chart"
+    feedback_chart = chart("chart-feedback")
+    assert _pixels_near(feedback_chart, WORKED_GREEN) > 200, "no 'helped' bar in the feedback chart"
+    assert _pixels_near(feedback_chart, NOT_WORKED_RED) > 100, "no 'did not help' bar in the feedback chart"
     assert _pixels_near(chart("chart-latency"), P50_TEAL) > 20, "no p50 point in the latency chart"
     context.close()
 

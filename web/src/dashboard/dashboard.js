@@ -73,6 +73,8 @@ function render(report) {
     ["Containment", percent(totals.containment_rate)],
     ["Tickets", totals.tickets],
     ["Handoffs", totals.handoffs],
+    ["Handed back", totals.handed_back],
+    ["Feedback: helped", percent(totals.feedback_helped_rate)],
     ["Latency p50", milliseconds(totals.latency_p50_ms)],
     ["Latency p95", milliseconds(totals.latency_p95_ms)],
   ]);
@@ -100,6 +102,8 @@ function render(report) {
       datasets: [
         { label: "tickets", backgroundColor: "#ea580c", data: report.by_day.map((r) => r.tickets) },
         { label: "handoffs", backgroundColor: "#9333ea", data: report.by_day.map((r) => r.handoffs) },
+        { label: "handed back", backgroundColor: "#0891b2", data: report.by_day.map((r) => r.handed_back) },
+        { label: "agent replies", backgroundColor: "#94a3b8", data: report.by_day.map((r) => r.agent_replies) },
       ],
     },
     options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
@@ -127,22 +131,7 @@ function render(report) {
     { label: "conversations that ended here", backgroundColor: "#ca8a04", data: report.dropoffs.map((d) => d.conversations) },
   ]);
 
-  const feedback = report.feedback;
-  const feedbackCanvas = document.getElementById("chart-feedback");
-  if (feedback.count === 0) {
-    document.getElementById("feedback").textContent =
-      "No feedback recorded in this period. Nothing has been rated: the bot does not ask for ratings yet.";
-    feedbackCanvas.hidden = true;
-  } else {
-    document.getElementById("feedback").textContent = `${feedback.count} ratings, mean ${feedback.mean} of 5.`;
-    feedbackCanvas.hidden = false;
-    const scores = Object.keys(feedback.distribution);
-    draw("chart-feedback", {
-      type: "bar",
-      data: { labels: scores, datasets: [{ label: "ratings", backgroundColor: "#0891b2", data: scores.map((s) => feedback.distribution[s]) }] },
-      options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
-    });
-  }
+  renderFeedback(report.feedback);
 
   const outbox = report.outbox;
   tiles(document.getElementById("outbox"), [
@@ -161,6 +150,41 @@ function render(report) {
     rows.push(element("tr", all));
   }
   body.replaceChildren(...rows);
+}
+
+// The answers to "Did that get you back in?" and, after an agent, "Did this help?": a bar per
+// question and path (every channel together), and a table per channel.
+function renderFeedback(feedback) {
+  const canvas = document.getElementById("chart-feedback");
+  const table = document.getElementById("feedback-table");
+  if (feedback.count === 0) {
+    document.getElementById("feedback").textContent = "No feedback in this period.";
+    canvas.hidden = true;
+    table.hidden = true;
+    return;
+  }
+  document.getElementById("feedback").textContent =
+    `${feedback.count} answers: ${feedback.helped} said it helped (${percent(feedback.helped_rate)}), ${feedback.not_helped} that it did not.`;
+  canvas.hidden = false;
+  table.hidden = false;
+  const groups = new Map();
+  for (const row of feedback.rows) {
+    const key = `${row.moment} ${row.path}`;
+    const group = groups.get(key) || { label: [row.path, row.question], helped: 0, notHelped: 0 };
+    group.helped += row.helped;
+    group.notHelped += row.not_helped;
+    groups.set(key, group);
+  }
+  const bars = [...groups.values()];
+  horizontalBars("chart-feedback", bars.map((g) => g.label), [
+    { label: "helped", backgroundColor: WORKED, data: bars.map((g) => g.helped) },
+    { label: "did not help", backgroundColor: NOT_WORKED, data: bars.map((g) => g.notHelped) },
+  ]);
+  table.querySelector("tbody").replaceChildren(
+    ...feedback.rows.map((row) =>
+      element("tr", ...[row.question, row.path, row.channel, row.helped, row.not_helped].map((cell) => element("td", cell))),
+    ),
+  );
 }
 
 async function load() {
