@@ -33,7 +33,7 @@ PATHS: list[tuple[list[str], str]] = [
         "personal.locked_out.recovery_code",
     ),
     (
-        ["new phone, but I still have the recovery code I saved for my hotmail", "yes"],
+        ["new phone, but I still have the recovery code I saved for my hotmail"],
         "personal.has_other_method.recovery_code",
     ),
     (
