@@ -82,6 +82,14 @@ def ticket(database: Database, make_request: Callable[..., TicketRequest], clock
     return opened.ticket.public_id
 
 
+@pytest.fixture
+def ticket_row_id(ticket: str, database: Database) -> int:
+    """The database id of `ticket`, which ticket comments are keyed by."""
+    row = TicketStore(database).find(ticket)
+    assert row is not None and row.id is not None
+    return row.id
+
+
 def reply(external_id: str, text: str, written: datetime, kind: str = REPLY) -> AgentEvent:
     return AgentEvent("zendesk", "4242", external_id, kind, "Sam", text, written)
 
@@ -155,16 +163,13 @@ def test_handback_and_close_follow_the_text_in_order(desk: Handoffs, ticket: str
 
 def test_person_comments_wait_for_the_ticket_then_reach_zendesk_in_order(
     desk: Handoffs,
-    ticket: str,
-    database: Database,
+    ticket_row_id: int,
     httpserver: HTTPServer,
     settings_for: Callable[..., HelpdeskSettings],
 ) -> None:
-    ticket_row = TicketStore(database).find(ticket)
-    assert ticket_row is not None and ticket_row.id is not None
     for number in (1, 2, 3):
-        assert desk.comments.add(ticket_row.id, f"person:{number}", f"message {number}")
-    assert not desk.comments.add(ticket_row.id, "person:1", "message 1")  # queued once
+        assert desk.comments.add(ticket_row_id, f"person:{number}", f"message {number}")
+    assert not desk.comments.add(ticket_row_id, "person:1", "message 1")  # queued once
     httpserver.expect_ordered_request("/api/v2/tickets/4242.json", method="PUT").respond_with_data(
         "", status=503
     )
@@ -172,7 +177,7 @@ def test_person_comments_wait_for_the_ticket_then_reach_zendesk_in_order(
     assert forwarder is not None
     policy = RetryPolicy(15, 600)
     assert [s.outcome for s in desk.comments.send_due(forwarder, policy)] == [PENDING]  # stops at the first
-    assert [c.state for c in desk.comments.comments(ticket_row.id)] == [PENDING] * 3
+    assert [c.state for c in desk.comments.comments(ticket_row_id)] == [PENDING] * 3
     desk.clock.advance(minutes=15)  # type: ignore[attr-defined]
     httpserver.clear()
     httpserver.expect_request("/api/v2/tickets/4242.json", method="PUT").respond_with_json({"ticket": {}})
@@ -184,14 +189,11 @@ def test_person_comments_wait_for_the_ticket_then_reach_zendesk_in_order(
 
 def test_a_refused_comment_is_kept_for_staff(
     desk: Handoffs,
-    ticket: str,
-    database: Database,
+    ticket_row_id: int,
     httpserver: HTTPServer,
     settings_for: Callable[..., HelpdeskSettings],
 ) -> None:
-    ticket_row = TicketStore(database).find(ticket)
-    assert ticket_row is not None and ticket_row.id is not None
-    desk.comments.add(ticket_row.id, "context:1", "the case")
+    desk.comments.add(ticket_row_id, "context:1", "the case")
     httpserver.expect_request("/api/v2/tickets/4242.json", method="PUT").respond_with_data("no", status=422)
     forwarder = forwarder_for(settings_for("zendesk", httpserver.url_for("")))
     assert forwarder is not None
