@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.forms import AskingFormValidation, requested_in
 from bot.metrics import PATHS_SERVED
 from bot.playbook import Facts, PlaybookEntry, default_playbook
 from bot.rendering import entry_markdown
@@ -42,7 +43,7 @@ def serve(dispatcher: CollectingDispatcher, entry: PlaybookEntry) -> list[EventT
     return [SlotSet("recovery_path", entry.id)]
 
 
-class ValidateRecoveryForm(FormValidationAction):
+class ValidateRecoveryForm(AskingFormValidation):
     """Asks only the questions the playbook needs, reads typed short answers, and serves the
     steps in the same call once nothing is missing."""
 
@@ -52,9 +53,9 @@ class ValidateRecoveryForm(FormValidationAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        events: list[EventType] = list(await super().run(dispatcher, tracker, domain))
-        requested = [e for e in events if e.get("event") == "slot" and e.get("name") == "requested_slot"]
-        if requested and requested[-1].get("value") is None:  # the form ends with this message
+        events = await super().run(dispatcher, tracker, domain)  # asks the next question, if any
+        named, asked = requested_in(events)
+        if named and asked is None:  # the form ends with this message
             events += serve_matching(dispatcher, tracker)
         return events
 

@@ -7,7 +7,7 @@ import asyncio
 import logging
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -20,6 +20,7 @@ from actions.conversation import (
     requested,
     wants_to_cancel,
 )
+from actions.forms import AskingFormValidation
 from actions.tickets import LOOKUP_SLOTS, checked_address, cleared
 from bot.tickets import TicketStatus, find_ticket_id
 from bot.tickets.conversation import (
@@ -38,8 +39,9 @@ async def _opened_here(ticket_id: str, sender_id: str) -> bool:
         return False
 
 
-class ValidateTicketStatusForm(FormValidationAction):
-    """Which ticket; and the contact address unless this conversation opened it."""
+class ValidateTicketStatusForm(AskingFormValidation):
+    """Which ticket; and the contact address unless this conversation opened it (asking for
+    each, data/tickets/replies.yml)."""
 
     def name(self) -> str:
         return "validate_ticket_status_form"

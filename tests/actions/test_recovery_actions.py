@@ -16,6 +16,7 @@ from actions.recovery import (
     ValidateRecoveryForm,
 )
 from bot.playbook import default_playbook
+from bot.replies import load_replies
 from bot.settings import PROJECT_ROOT
 
 DOMAIN: dict[str, Any] = {
@@ -98,7 +99,7 @@ def test_when_steps_fail_the_next_path_is_offered() -> None:
 def test_a_form_still_asking_serves_nothing() -> None:
     dispatcher = CollectingDispatcher()
     events = finish_form(dispatcher, account_type="work_school", lockout_state="locked_out")
-    assert dispatcher.messages == []
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_ask_is_admin"]  # the question only
     assert not any(e.get("name") == "recovery_path" for e in events)
 
 
@@ -123,5 +124,6 @@ def test_the_open_question_is_explained() -> None:
 def test_the_situation_slot_takes_every_playbook_situation() -> None:
     domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
     assert set(domain["slots"]["situation"]["values"]) == default_playbook().fact_values["situation"]
+    replies = load_replies()
     for slot in default_playbook().askable:
-        assert f"utter_explain_{slot}" in domain["responses"]
+        assert f"utter_explain_{slot}" in replies and f"utter_ask_{slot}" in replies

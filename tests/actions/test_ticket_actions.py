@@ -273,4 +273,4 @@ def test_a_mistyped_ticket_number_is_asked_again(desk: TicketDesk) -> None:
     state = tracker("the one from yesterday", loop="ticket_status_form", requested_slot="lookup_ticket_id")
     events, messages = run(ValidateTicketStatusForm(), state)
     assert SlotSet("lookup_ticket_id", None) in events
-    assert responses(messages) == ["utter_ticket_id_invalid"]
+    assert responses(messages) == ["utter_ticket_id_invalid", "utter_ask_lookup_ticket_id"]
