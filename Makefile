@@ -34,7 +34,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
 .PHONY: help setup install nlp model widget run shell test check system store lint validate \
-        unit pytest stories evaluate ablation bench chaos capacity lock clean tickets-db
+        unit pytest stories evaluate ablation bench chaos capacity lock clean tickets-db config
 
 help:
 	@echo "make run     set up if needed, then start the bot on http://127.0.0.1:5005 (actions on 5055)"
@@ -44,6 +44,7 @@ help:
 	@echo "make check   quick: lint, types and the unit tests (no model, browser or server)"
 	@echo "make bench   this bot against Rasa's starter bot: latency, throughput, memory"
 	@echo "make chaos   failover under load: kills a server, restarts PostgreSQL and Redis (docs/benchmarks.md)"
+	@echo "make config  the effective configuration (environment variables), secrets masked"
 	@echo "VERBOSE=1    show everything the stages print (it always goes to $(LOGS)/)"
 
 # --- set-up ------------------------------------------------------------------------------
@@ -80,6 +81,10 @@ $(MODEL): $(SPACY_DIR)/.built config.yml domain.yml $(DATA) $(wildcard rasa_addo
 # also does this when it starts).
 tickets-db: $(VENV)/.installed
 	@$(PY) -m bot db upgrade
+
+# The effective configuration (bot/settings.py), secrets masked; a bad variable is named.
+config: $(VENV)/.installed
+	@$(PY) -m bot config
 
 # What the machine itself must give: checked first, so a missing piece stops the run at once.
 system:

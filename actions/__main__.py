@@ -11,7 +11,6 @@ woken whenever a ticket is opened. tools/stack.py starts the action server this 
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from typing import Any
 
@@ -26,7 +25,14 @@ from actions.observability import attach_observability
 from actions.tickets import ticket_desk
 from bot.jsonlogs import configure_log_format
 from bot.redaction_logs import install_log_masking
-from bot.settings import GuardSettings, HelpdeskSettings, OperationsSettings, Settings
+from bot.settings import (
+    Configuration,
+    ConfigurationError,
+    GuardSettings,
+    HelpdeskSettings,
+    OperationsSettings,
+    Settings,
+)
 from bot.tickets import TicketDesk
 from bot.tickets.forwarding import ForwardingLoop
 
@@ -60,7 +66,12 @@ def attach_forwarding(app: Sanic) -> None:
 def main(argv: list[str] | None = None) -> None:
     args = create_argument_parser().parse_args(argv)
     install_log_masking()
-    host = os.environ.get("SANIC_HOST") or Settings.from_env().action_host
+    try:
+        Configuration.from_env()  # every variable checked before anything starts
+    except ConfigurationError as unusable:
+        sys.exit(f"python -m actions: the configuration is not usable:\n{unusable}")
+    settings = Settings.from_env()
+    host = settings.sanic_host or settings.action_host
     token = GuardSettings.from_env().action_server_token
     problem = exposure_problem(host, token)
     if problem:

@@ -1,5 +1,6 @@
 """`python -m bot <command>`: the project's own command line.
 
+config            print the effective configuration, secrets masked; a bad variable is named
 build-nlp DIR     write the spaCy pipeline (blank English + entity ruler) to DIR
 entry ID          print a playbook entry as the bot sends it (--channel slack|teams|widget|all)
 entries           list the playbook's entries, or check it (--check): docs/editing-content.md
@@ -26,6 +27,18 @@ from bot.tickets.cli import add_commands as add_ticket_commands
 
 if TYPE_CHECKING:
     from bot.playbook import Playbook
+
+
+def _config(args: argparse.Namespace) -> int:
+    from bot.settings import Configuration, ConfigurationError
+
+    try:
+        configuration = Configuration.from_env()
+    except ConfigurationError as unusable:
+        print(f"The configuration is not usable:\n{unusable}", file=sys.stderr)
+        return 2
+    print("\n".join(configuration.lines()))
+    return 0
 
 
 def _build_nlp(args: argparse.Namespace) -> int:
@@ -81,6 +94,8 @@ def _entries(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Recovery bot tools.")
     commands = parser.add_subparsers(dest="command", required=True)
+    config = commands.add_parser("config", help="print the effective configuration, secrets masked")
+    config.set_defaults(handler=_config)
     build = commands.add_parser("build-nlp", help="build the project's spaCy pipeline")
     build.add_argument("output", type=Path)
     build.set_defaults(handler=_build_nlp)

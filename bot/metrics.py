@@ -10,7 +10,6 @@ folder per pod and the workers' figures are merged (prometheus_client's multipro
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Sequence
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -20,6 +19,7 @@ from prometheus_client.registry import REGISTRY, Collector
 
 from bot.analytics.conversations import channel_label
 from bot.analytics.sources import OutboxState
+from bot.settings import Settings
 
 __all__ = [
     "ANSWER_SECONDS",
@@ -77,7 +77,7 @@ class OutboxCollector(Collector):
 
 def exposition(collectors: Sequence[Collector] = ()) -> tuple[bytes, str]:
     """This process's metrics (or its workers', in multiprocess mode) in Prometheus' text format."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if Settings.from_env().prometheus_multiproc_dir:
         registry = CollectorRegistry()
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:

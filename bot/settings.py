@@ -1,297 +1,406 @@
-"""Configuration from environment variables, with embedded defaults for one machine.
+"""Configuration: every environment variable the bot reads, typed and checked, in one place.
 
-Every setting a deployment may change is read here and nowhere else, so the table of
-variables in docs/configuration.md and this module stay in step.
+Each section is a pydantic `BaseSettings` model (pydantic 1.10, installed with Rasa 3.6) whose
+fields name their variable; this module is the only reader of the environment (tools/ and
+tests set variables for the servers they start, and read their own). A variable set to an
+empty string counts as unset. A bad value (a malformed URL, a negative limit, a port out of
+range, a channel or dashboard half configured) raises ConfigurationError naming the variable;
+the servers build every section at start-up (`Configuration.from_env()`), so they stop there.
+`python -m bot config` (`make config`) prints the effective configuration, secrets masked.
+The table of variables in docs/configuration.md follows this module.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, BaseSettings, Field, ValidationError, root_validator, validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+HELPDESKS = ("webhook", "zendesk", "jira", "servicenow")
+TEAMS_VARIABLES = ("MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD", "MICROSOFT_TENANT_ID")  # all, or none
+HANDOFF_WEBHOOKS = {kind: f"{kind.upper()}_WEBHOOK_SECRET" for kind in ("zendesk", "jira", "servicenow")}
+
+Section = TypeVar("Section", bound="EnvSection")
 
 
-def _env(name: str, default: str) -> str:
-    value = os.environ.get(name, "").strip()
-    return value or default
+class ConfigurationError(ValueError):
+    """A variable holds a value the bot cannot use; the message names the variable."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Runtime settings; build with `Settings.from_env()`."""
+def var(default: Any, name: str, *, secret: bool = False, **constraints: Any) -> Any:
+    """A field read from the variable `name` (`secret`: masked when printed)."""
+    return Field(default, env=name, secret=secret, **constraints)
 
-    var_dir: Path
-    spacy_model_dir: Path
-    rasa_host: str
-    rasa_port: int
-    action_host: str
-    action_port: int
-    action_server_url: str
-    tracker_db_url: str
-    tickets_db_url: str
-    lock_store_url: str
-    rasa_auth_token: str
+
+def _read_environment(settings: BaseSettings) -> dict[str, Any]:
+    """The fields' variables that are set to something other than blanks."""
+    values: dict[str, Any] = {}
+    for field in settings.__fields__.values():
+        extra = field.field_info.extra
+        if "env_map" in extra:  # one dict field from several variables
+            values[field.name] = {
+                key: os.environ.get(name, "").strip() for key, name in extra["env_map"].items()
+            }
+            continue
+        raw = os.environ.get(extra.get("env", ""), "")
+        if raw.strip():
+            values[field.name] = raw if extra.get("secret") else raw.strip()
+    return values
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("expected an http:// or https:// URL with a host")
+    return value
+
+
+def _database_url(value: str) -> str:
+    try:
+        make_url(value)
+    except ArgumentError:
+        raise ValueError(
+            "expected a database URL such as sqlite:///path or postgresql://user@host:5432/db"
+        ) from None
+    return value
+
+
+class EnvSection(BaseSettings):
+    """A part of the configuration; `from_env()` reads it, naming a bad variable."""
+
+    title: ClassVar[str] = ""
+
+    class Config:
+        frozen = True
+        extra = "forbid"
+
+        @classmethod
+        def customise_sources(
+            cls, init_settings: Callable[..., Any], env_settings: Any, file_secret_settings: Any
+        ) -> tuple[Callable[..., Any], ...]:
+            return init_settings, _read_environment
 
     @classmethod
-    def from_env(cls) -> Settings:
-        var_dir = Path(_env("RECOVERY_BOT_VAR_DIR", str(PROJECT_ROOT / "var")))
-        action_host = _env("ACTION_HOST", "127.0.0.1")
-        action_port = int(_env("ACTION_PORT", "5055"))
-        return cls(
-            var_dir=var_dir,
-            spacy_model_dir=Path(_env("SPACY_MODEL_DIR", str(var_dir / "spacy" / "en_recovery"))),
-            rasa_host=_env("RASA_HOST", "127.0.0.1"),
-            rasa_port=int(_env("RASA_PORT", "5005")),
-            action_host=action_host,
-            action_port=action_port,
-            action_server_url=_env("ACTION_SERVER_URL", f"http://{action_host}:{action_port}/webhook"),
-            tracker_db_url=_env("TRACKER_DB_URL", f"sqlite:///{var_dir / 'tracker.db'}"),
-            tickets_db_url=_env("TICKETS_DB_URL", f"sqlite:///{var_dir / 'tickets.db'}"),
-            lock_store_url=_env("LOCK_STORE_URL", ""),
-            rasa_auth_token=os.environ.get("RASA_AUTH_TOKEN", ""),
-        )
+    def from_env(cls: type[Section]) -> Section:
+        try:
+            return cls()
+        except ValidationError as error:
+            raise ConfigurationError(cls._explain(error)) from None
+
+    @classmethod
+    def defaults(cls: type[Section], **changes: Any) -> Section:
+        """The built-in defaults with `changes`, whatever the environment holds."""
+        values = {name: field.get_default() for name, field in cls.__fields__.items()}
+        return replace(cls.construct(**values), **changes)
+
+    @classmethod
+    def _explain(cls, error: ValidationError) -> str:
+        problems = []
+        for problem in error.errors():
+            field = cls.__fields__.get(str(problem["loc"][0])) if problem["loc"] else None
+            if field is None:  # a check across fields: its message names the variables
+                problems.append(problem["msg"])
+                continue
+            name = field.field_info.extra.get("env", field.name)
+            shown = "(secret)" if field.field_info.extra.get("secret") else repr(os.environ.get(name, ""))
+            problems.append(f"{name}={shown}: {problem['msg']}")
+        return f"{cls.title or cls.__name__}: " + "; ".join(problems)
+
+    def shown(self) -> Iterator[tuple[str, str]]:
+        """(variable, effective value) pairs, secrets and URL passwords masked."""
+        for name, field in self.__fields__.items():
+            value = getattr(self, name)
+            extra = field.field_info.extra
+            if "env_map" in extra:
+                for key, variable in extra["env_map"].items():
+                    yield variable, "***" if value.get(key) else ""
+                continue
+            if extra.get("secret"):
+                text = "***" if value else ""
+            elif isinstance(value, str) and "://" in value and "@" in value:
+                text = _without_password(value)
+            else:
+                text = str(value)
+            yield extra.get("env", name), text
 
 
-@dataclass(frozen=True)
-class SlackSettings:
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return url.replace(f":{parts.password}@", ":***@", 1)
+
+
+def replace(section: Section, **changes: Any) -> Section:
+    """A copy of `section` with `changes`, checked like a value read from the environment."""
+    try:
+        return type(section)(**{**section.dict(), **changes})
+    except ValidationError as error:
+        raise ConfigurationError(type(section)._explain(error)) from None
+
+
+class Settings(EnvSection):
+    """Where the bot runs and keeps its data (docs/configuration.md)."""
+
+    title: ClassVar[str] = "Servers and stores"
+
+    var_dir: Path = var(PROJECT_ROOT / "var", "RECOVERY_BOT_VAR_DIR")
+    spacy_model_dir: Path = var(None, "SPACY_MODEL_DIR")  # default: var_dir/spacy/en_recovery
+    rasa_host: str = var("127.0.0.1", "RASA_HOST")
+    rasa_port: int = var(5005, "RASA_PORT", ge=1, le=65535)
+    action_host: str = var("127.0.0.1", "ACTION_HOST")
+    action_port: int = var(5055, "ACTION_PORT", ge=1, le=65535)
+    action_server_url: str = var("", "ACTION_SERVER_URL")  # default: http://action_host:action_port/webhook
+    tracker_db_url: str = var("", "TRACKER_DB_URL")  # default: SQLite in var_dir
+    tickets_db_url: str = var("", "TICKETS_DB_URL")  # default: SQLite in var_dir
+    lock_store_url: str = var("", "LOCK_STORE_URL")  # empty: Rasa's in-memory lock store
+    lock_store_key_prefix: str = var("", "LOCK_STORE_KEY_PREFIX")
+    rasa_auth_token: str = var("", "RASA_AUTH_TOKEN", secret=True)
+    sanic_host: str = var("", "SANIC_HOST")  # the action server's listening address, over ACTION_HOST
+    sanic_workers: int = var(1, "SANIC_WORKERS", ge=1)
+    tracker_synchronous_commit: str = var("off", "TRACKER_SYNCHRONOUS_COMMIT")
+    prometheus_multiproc_dir: str = var("", "PROMETHEUS_MULTIPROC_DIR")
+
+    @root_validator(pre=True)
+    def _derived_defaults(cls, values: dict[str, Any]) -> dict[str, Any]:
+        var_dir = Path(values.get("var_dir") or PROJECT_ROOT / "var")
+        values["spacy_model_dir"] = values.get("spacy_model_dir") or var_dir / "spacy" / "en_recovery"
+        host, port = values.get("action_host") or "127.0.0.1", values.get("action_port") or 5055
+        values["action_server_url"] = values.get("action_server_url") or f"http://{host}:{port}/webhook"
+        values["tracker_db_url"] = values.get("tracker_db_url") or f"sqlite:///{var_dir / 'tracker.db'}"
+        values["tickets_db_url"] = values.get("tickets_db_url") or f"sqlite:///{var_dir / 'tickets.db'}"
+        return values
+
+    _action_url = validator("action_server_url", allow_reuse=True)(_http_url)
+    _database_urls = validator("tracker_db_url", "tickets_db_url", allow_reuse=True)(_database_url)
+
+    @validator("lock_store_url")
+    def _redis_url(cls, value: str) -> str:
+        if value and (urlsplit(value).scheme not in ("redis", "rediss") or not urlsplit(value).hostname):
+            raise ValueError("expected redis://host:port/db (or rediss://), or unset for the in-memory lock")
+        return value
+
+    @validator("tracker_synchronous_commit")
+    def _commit_mode(cls, value: str) -> str:
+        if value not in ("on", "off", "local", "remote_write", "remote_apply"):
+            raise ValueError("expected one of on, off, local, remote_write, remote_apply")
+        return value
+
+
+class SlackSettings(EnvSection):
     """The Slack app (docs/channels.md, "Slack"); without a bot token and signing secret Slack is off."""
 
-    bot_token: str
-    signing_secret: str
-    channel: str  # a channel id the bot also listens in, besides direct messages and mentions
-    api_url: str  # Slack's Web API; tests point it at a local stand-in
+    title: ClassVar[str] = "Slack"
 
-    @classmethod
-    def from_env(cls) -> SlackSettings:
-        return cls(
-            bot_token=os.environ.get("SLACK_BOT_TOKEN", "").strip(),
-            signing_secret=os.environ.get("SLACK_SIGNING_SECRET", "").strip(),
-            channel=os.environ.get("SLACK_CHANNEL", "").strip(),
-            api_url=_env("SLACK_API_URL", "https://slack.com/api/"),
-        )
+    bot_token: str = var("", "SLACK_BOT_TOKEN", secret=True)
+    signing_secret: str = var("", "SLACK_SIGNING_SECRET", secret=True)
+    channel: str = var("", "SLACK_CHANNEL")  # a channel id the bot also listens in, besides direct messages
+    api_url: str = var("https://slack.com/api/", "SLACK_API_URL")  # Slack's Web API; tests use a stand-in
+
+    _api_url = validator("api_url", allow_reuse=True)(_http_url)
 
 
-@dataclass(frozen=True)
-class TeamsSettings:
-    """The Azure bot behind Microsoft Teams (docs/channels.md); unset means Teams is off."""
+class TeamsSettings(EnvSection):
+    """The Azure bot behind Microsoft Teams (docs/channels.md); unset means Teams is off, and a
+    half configuration is refused, naming what is missing."""
 
-    app_id: str
-    app_password: str
-    tenant_id: str  # single-tenant bots; `botframework.com` for an older multi-tenant bot
-    openid_url: str  # Bot Framework's OpenID metadata, which names the signing keys (JWKS)
-    login_url: str  # Microsoft Entra ID, which issues the bot's outbound tokens
+    title: ClassVar[str] = "Microsoft Teams"
 
-    @classmethod
-    def from_env(cls) -> TeamsSettings:
-        return cls(
-            app_id=os.environ.get("MICROSOFT_APP_ID", "").strip(),
-            app_password=os.environ.get("MICROSOFT_APP_PASSWORD", "").strip(),
-            tenant_id=os.environ.get("MICROSOFT_TENANT_ID", "").strip(),
-            openid_url=_env(
-                "BOTFRAMEWORK_OPENID_URL", "https://login.botframework.com/v1/.well-known/openidconfiguration"
-            ),
-            login_url=_env("MICROSOFT_LOGIN_URL", "https://login.microsoftonline.com").rstrip("/"),
-        )
+    app_id: str = var("", "MICROSOFT_APP_ID")
+    app_password: str = var("", "MICROSOFT_APP_PASSWORD", secret=True)
+    tenant_id: str = var("", "MICROSOFT_TENANT_ID")  # single-tenant; `botframework.com` for an older bot
+    # Bot Framework's OpenID metadata, which names the signing keys (JWKS)
+    openid_url: str = var(
+        "https://login.botframework.com/v1/.well-known/openidconfiguration", "BOTFRAMEWORK_OPENID_URL"
+    )
+    login_url: str = var("https://login.microsoftonline.com", "MICROSOFT_LOGIN_URL")  # issues outbound tokens
+
+    _urls = validator("openid_url", "login_url", allow_reuse=True)(_http_url)
+
+    @validator("login_url")
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @root_validator(skip_on_failure=True)
+    def _all_or_nothing(cls, values: dict[str, Any]) -> dict[str, Any]:
+        named = {field.field_info.extra["env"]: field.name for field in cls.__fields__.values()}
+        missing = [name for name in TEAMS_VARIABLES if not values.get(named[name])]
+        if 0 < len(missing) < len(TEAMS_VARIABLES):
+            raise ValueError(
+                f"Teams is half configured: set {', '.join(missing)} too (docs/channels.md, Microsoft Teams)"
+            )
+        return values
+
+    @property
+    def on(self) -> bool:
+        return bool(self.app_id)
 
     @property
     def token_url(self) -> str:
         return f"{self.login_url}/{self.tenant_id}/oauth2/v2.0/token"
-HELPDESKS = ("webhook", "zendesk", "jira", "servicenow")
 
 
-@dataclass(frozen=True)
-class HelpdeskSettings:
-    """Where tickets are forwarded (docs/tickets.md); `kind` empty: nowhere.
+class HelpdeskSettings(EnvSection):
+    """Where tickets are forwarded (docs/tickets.md); HELPDESK unset: nowhere, tickets stay local.
+    What each helpdesk needs besides is checked by its forwarder (bot/tickets/forwarders)."""
 
-    HELPDESK            webhook | zendesk | jira | servicenow (unset: tickets stay local)
-    HELPDESK_URL        webhook: the endpoint; others: the site, e.g. https://acme.zendesk.com
-    HELPDESK_USER       zendesk agent email / jira account email / servicenow user
-    HELPDESK_TOKEN      zendesk API token / jira API token / servicenow password
-    HELPDESK_WEBHOOK_SECRET      webhook: the HMAC-SHA256 signing secret
-    JIRA_SERVICE_DESK_ID, JIRA_REQUEST_TYPE_ID   jira: where requests are created
-    HELPDESK_TIMEOUT_SECONDS     every helpdesk request's timeout (default 10)
-    TICKETS_RETRY_BASE_SECONDS   first retry delay, doubled per attempt (default 15)
-    TICKETS_RETRY_MAX_SECONDS    longest delay between retries (default 600)
-    TICKETS_FORWARD_INTERVAL_SECONDS   how often the action server looks for due tickets (default 5)
-    """
+    title: ClassVar[str] = "Helpdesk"
 
-    kind: str
-    url: str
-    user: str
-    token: str
-    webhook_secret: str
-    jira_service_desk_id: str
-    jira_request_type_id: str
-    timeout_seconds: float
-    retry_base_seconds: float
-    retry_max_seconds: float
-    forward_interval_seconds: float
+    kind: str = var("", "HELPDESK")  # webhook | zendesk | jira | servicenow
+    url: str = var(
+        "", "HELPDESK_URL"
+    )  # webhook: the endpoint; others: the site, e.g. https://acme.zendesk.com
+    user: str = var("", "HELPDESK_USER")  # zendesk agent email / jira account email / servicenow user
+    token: str = var("", "HELPDESK_TOKEN", secret=True)  # zendesk/jira API token, servicenow password
+    webhook_secret: str = var("", "HELPDESK_WEBHOOK_SECRET", secret=True)  # webhook: the HMAC-SHA256 key
+    jira_service_desk_id: str = var("", "JIRA_SERVICE_DESK_ID")
+    jira_request_type_id: str = var("", "JIRA_REQUEST_TYPE_ID")
+    timeout_seconds: float = var(10, "HELPDESK_TIMEOUT_SECONDS", gt=0)
+    retry_base_seconds: float = var(15, "TICKETS_RETRY_BASE_SECONDS", gt=0)  # doubled per attempt
+    retry_max_seconds: float = var(600, "TICKETS_RETRY_MAX_SECONDS", gt=0)
+    forward_interval_seconds: float = var(5, "TICKETS_FORWARD_INTERVAL_SECONDS", gt=0)
 
-    @classmethod
-    def from_env(cls) -> HelpdeskSettings:
-        kind = _env("HELPDESK", "").lower()
-        if kind and kind not in HELPDESKS:
-            raise ValueError(f"HELPDESK={kind!r}: expected one of {', '.join(HELPDESKS)} or unset")
-        return cls(
-            kind=kind,
-            url=_env("HELPDESK_URL", "").rstrip("/"),
-            user=_env("HELPDESK_USER", ""),
-            token=os.environ.get("HELPDESK_TOKEN", ""),
-            webhook_secret=os.environ.get("HELPDESK_WEBHOOK_SECRET", ""),
-            jira_service_desk_id=_env("JIRA_SERVICE_DESK_ID", ""),
-            jira_request_type_id=_env("JIRA_REQUEST_TYPE_ID", ""),
-            timeout_seconds=float(_env("HELPDESK_TIMEOUT_SECONDS", "10")),
-            retry_base_seconds=float(_env("TICKETS_RETRY_BASE_SECONDS", "15")),
-            retry_max_seconds=float(_env("TICKETS_RETRY_MAX_SECONDS", "600")),
-            forward_interval_seconds=float(_env("TICKETS_FORWARD_INTERVAL_SECONDS", "5")),
-        )
+    @validator("kind")
+    def _known_kind(cls, value: str) -> str:
+        if value.lower() not in ("", *HELPDESKS):
+            raise ValueError(f"expected one of {', '.join(HELPDESKS)} or unset")
+        return value.lower()
+
+    @validator("url")
+    def _site(cls, value: str) -> str:
+        return _http_url(value).rstrip("/") if value else value
 
 
-@dataclass(frozen=True)
-class GuardSettings:
-    """Limits on what reaches the bot (docs/security.md); 0 turns a rate limit off.
+class GuardSettings(EnvSection):
+    """Limits on what reaches the bot (docs/security.md); 0 turns a rate limit off."""
 
-    MESSAGE_MAX_CHARS              longest message the bot reads (default 2000 characters)
-    REQUEST_MAX_BYTES              largest REST webhook body (default 65536): larger gets 413
-    RATE_LIMIT_PER_SENDER          messages per conversation per minute (default 20)
-    RATE_LIMIT_PER_CLIENT          messages per client IP address per minute (default 60)
-    TICKETS_PER_SENDER             tickets a conversation may open per hour (default 3)
-    TICKETS_PER_CLIENT             tickets one client IP address may open per hour (default 10)
-    ACTION_SERVER_TOKEN            shared secret between Rasa and the action server (unset: none)
-    CLIENT_KEY_SECRET              key of the pseudonyms of client addresses; set the same value on
-                                   every server (unset: one made once and kept in RECOVERY_BOT_VAR_DIR)
-    TRUSTED_PROXY_HEADER           header whose last value is the client address, set by the proxy in
-                                   front (e.g. X-Forwarded-For); unset: the connection's peer address
-    """
+    title: ClassVar[str] = "Limits and the action server's token"
 
-    message_max_chars: int
-    request_max_bytes: int
-    messages_per_sender_per_minute: int
-    messages_per_client_per_minute: int
-    tickets_per_sender_per_hour: int
-    tickets_per_client_per_hour: int
-    action_server_token: str
-    client_key_secret: str
-    trusted_proxy_header: str
+    message_max_chars: int = var(2000, "MESSAGE_MAX_CHARS", ge=1)  # longest message the bot reads
+    request_max_bytes: int = var(65536, "REQUEST_MAX_BYTES", ge=1)  # larger REST bodies get 413
+    messages_per_sender_per_minute: int = var(20, "RATE_LIMIT_PER_SENDER", ge=0)
+    messages_per_client_per_minute: int = var(60, "RATE_LIMIT_PER_CLIENT", ge=0)  # per client IP address
+    tickets_per_sender_per_hour: int = var(3, "TICKETS_PER_SENDER", ge=0)
+    tickets_per_client_per_hour: int = var(10, "TICKETS_PER_CLIENT", ge=0)
+    action_server_token: str = var("", "ACTION_SERVER_TOKEN", secret=True)  # shared by Rasa and the actions
+    # key of the pseudonyms of client addresses, the same on every server (unset: one kept in var_dir)
+    client_key_secret: str = var("", "CLIENT_KEY_SECRET", secret=True)
+    # header whose last value is the client address, set by the proxy in front (e.g. X-Forwarded-For)
+    trusted_proxy_header: str = var("", "TRUSTED_PROXY_HEADER")
 
-    @classmethod
-    def from_env(cls) -> GuardSettings:
-        return cls(
-            message_max_chars=int(_env("MESSAGE_MAX_CHARS", "2000")),
-            request_max_bytes=int(_env("REQUEST_MAX_BYTES", "65536")),
-            messages_per_sender_per_minute=int(_env("RATE_LIMIT_PER_SENDER", "20")),
-            messages_per_client_per_minute=int(_env("RATE_LIMIT_PER_CLIENT", "60")),
-            tickets_per_sender_per_hour=int(_env("TICKETS_PER_SENDER", "3")),
-            tickets_per_client_per_hour=int(_env("TICKETS_PER_CLIENT", "10")),
-            action_server_token=os.environ.get("ACTION_SERVER_TOKEN", "").strip(),
-            client_key_secret=os.environ.get("CLIENT_KEY_SECRET", "").strip(),
-            trusted_proxy_header=_env("TRUSTED_PROXY_HEADER", ""),
-        )
+    @validator("action_server_token", "client_key_secret")
+    def _stripped(cls, value: str) -> str:
+        return value.strip()
 
 
-@dataclass(frozen=True)
-class PrivacySettings:
-    """How long personal data is kept, and where staff actions on it are recorded (docs/reliability.md).
+class PrivacySettings(EnvSection):
+    """How long personal data is kept, and where staff actions on it are recorded (docs/reliability.md)."""
 
-    CONVERSATIONS_RETENTION_DAYS   conversations idle this long are purged (default 30)
-    TICKETS_RETENTION_DAYS         closed or forwarded tickets this old are purged (default 90)
-    AUDIT_LOG                      the staff audit file (default RECOVERY_BOT_VAR_DIR/audit.log)
-    """
+    title: ClassVar[str] = "Retention"
 
-    conversations_retention_days: int
-    tickets_retention_days: int
-    audit_log: Path
+    conversations_retention_days: int = var(
+        30, "CONVERSATIONS_RETENTION_DAYS", ge=1
+    )  # idle this long: purged
+    tickets_retention_days: int = var(90, "TICKETS_RETENTION_DAYS", ge=1)  # closed or forwarded this long
+    audit_log: Path = var(None, "AUDIT_LOG")  # default: RECOVERY_BOT_VAR_DIR/audit.log
 
-    @classmethod
-    def from_env(cls) -> PrivacySettings:
-        days = {}
-        for name, default in (("CONVERSATIONS_RETENTION_DAYS", "30"), ("TICKETS_RETENTION_DAYS", "90")):
-            value = _env(name, default)
-            if not value.isdigit() or int(value) < 1:
-                raise ValueError(f"{name}={value!r}: expected a whole number of days, at least 1")
-            days[name] = int(value)
-        return cls(
-            conversations_retention_days=days["CONVERSATIONS_RETENTION_DAYS"],
-            tickets_retention_days=days["TICKETS_RETENTION_DAYS"],
-            audit_log=Path(_env("AUDIT_LOG", str(Settings.from_env().var_dir / "audit.log"))),
-        )
+    @root_validator(pre=True)
+    def _default_audit_log(cls, values: dict[str, Any]) -> dict[str, Any]:
+        if not values.get("audit_log"):
+            try:
+                var_dir = Settings.from_env().var_dir
+            except ConfigurationError:  # reported by its own section
+                var_dir = PROJECT_ROOT / "var"
+            values["audit_log"] = var_dir / "audit.log"
+        return values
 
 
-@dataclass(frozen=True)
-class HandoffSettings:
-    """Live handoff to the support team and back (docs/handoff.md).
+class HandoffSettings(EnvSection):
+    """Live handoff to the support team and back (docs/handoff.md)."""
 
-    SUPPORT_HOURS               when agents chat live: "Mon-Fri 09:00-17:00" (default); "never" turns
-                                live chat off (tickets only); "always" for a team around the clock
-    SUPPORT_TIMEZONE            the zone of SUPPORT_HOURS (IANA name, default Europe/London)
-    SUPPORT_LIVE_WAIT_MINUTES   how long the bot says an agent usually takes to answer live (default 5)
-    SUPPORT_TICKET_WAIT_HOURS   how long it says an answer by email takes (default 24)
-    HANDOFF_QUIET_MINUTES       no agent reply for this long: the person gets one short notice (default 10)
-    HANDOFF_RESUME_COMMAND      an agent comment holding this hands the conversation back (default #bot)
-    HANDOFF_SETTLE_SECONDS      agent replies wait this long so late webhooks fall into order (default 2)
-    HANDOFF_POLL_SECONDS        how often the Rasa server delivers replies, comments, reminders (default 1)
-    ZENDESK_WEBHOOK_SECRET      the Zendesk webhook's signing secret (HMAC-SHA256)
-    JIRA_WEBHOOK_SECRET         the Jira webhook's secret (X-Hub-Signature, HMAC-SHA256)
-    SERVICENOW_WEBHOOK_SECRET   the shared secret ServiceNow's outbound REST message sends
-    """
+    title: ClassVar[str] = "Handoff"
 
-    hours: str
-    timezone: str
-    live_wait_minutes: int
-    ticket_wait_hours: int
-    quiet_minutes: float
-    resume_command: str
-    settle_seconds: float
-    poll_seconds: float
-    webhook_secrets: dict[str, str]
-
-    @classmethod
-    def from_env(cls) -> HandoffSettings:
-        return cls(
-            hours=_env("SUPPORT_HOURS", "Mon-Fri 09:00-17:00"),
-            timezone=_env("SUPPORT_TIMEZONE", "Europe/London"),
-            live_wait_minutes=int(_env("SUPPORT_LIVE_WAIT_MINUTES", "5")),
-            ticket_wait_hours=int(_env("SUPPORT_TICKET_WAIT_HOURS", "24")),
-            quiet_minutes=float(_env("HANDOFF_QUIET_MINUTES", "10")),
-            resume_command=_env("HANDOFF_RESUME_COMMAND", "#bot"),
-            settle_seconds=float(_env("HANDOFF_SETTLE_SECONDS", "2")),
-            poll_seconds=float(_env("HANDOFF_POLL_SECONDS", "1")),
-            webhook_secrets={
-                kind: os.environ.get(f"{kind.upper()}_WEBHOOK_SECRET", "").strip()
-                for kind in ("zendesk", "jira", "servicenow")
-            },
-        )
+    # when agents chat live; "never" turns live chat off (tickets only), "always" around the clock
+    hours: str = var("Mon-Fri 09:00-17:00", "SUPPORT_HOURS")
+    timezone: str = var("Europe/London", "SUPPORT_TIMEZONE")  # the zone of SUPPORT_HOURS (IANA name)
+    live_wait_minutes: int = var(
+        5, "SUPPORT_LIVE_WAIT_MINUTES", ge=1
+    )  # what the bot says a live answer takes
+    ticket_wait_hours: int = var(24, "SUPPORT_TICKET_WAIT_HOURS", ge=1)  # and an answer by email
+    quiet_minutes: float = var(10, "HANDOFF_QUIET_MINUTES", gt=0)  # no agent reply this long: one notice
+    resume_command: str = var("#bot", "HANDOFF_RESUME_COMMAND")  # an agent comment holding it hands back
+    settle_seconds: float = var(2, "HANDOFF_SETTLE_SECONDS", ge=0)  # agent replies wait for late webhooks
+    poll_seconds: float = var(1, "HANDOFF_POLL_SECONDS", gt=0)  # how often replies and reminders go out
+    # each helpdesk's webhook signing secret (HMAC-SHA256; ServiceNow: the shared secret it sends)
+    webhook_secrets: dict[str, str] = Field(default_factory=dict, env_map=HANDOFF_WEBHOOKS)
 
 
-@dataclass(frozen=True)
-class OperationsSettings:
-    """The staff dashboard, health and logs (docs/operations.md).
+class OperationsSettings(EnvSection):
+    """The staff dashboard, health and logs (docs/operations.md). The dashboard takes a bearer
+    token (scripts) or a user and password (people); with neither (a user alone is neither) it is off."""
 
-    STAFF_DASHBOARD_TOKEN      a long random token: `Authorization: Bearer <token>` (scripts)
-    STAFF_DASHBOARD_USER, STAFF_DASHBOARD_PASSWORD   HTTP basic auth (people, in a browser)
-    With neither set the dashboard is off and refuses every request.
-    REPORT_IDLE_MINUTES        quiet this long without an outcome = a drop-off (default 30)
-    LOG_FORMAT                 `json`: one JSON object per log line (default: Rasa's text lines)
-    """
+    title: ClassVar[str] = "Operations"
 
-    staff_token: str
-    staff_user: str
-    staff_password: str
-    report_idle_minutes: float
-    log_format: str
+    staff_token: str = var("", "STAFF_DASHBOARD_TOKEN", secret=True)
+    staff_user: str = var("", "STAFF_DASHBOARD_USER")
+    staff_password: str = var("", "STAFF_DASHBOARD_PASSWORD", secret=True)
+    report_idle_minutes: float = var(30, "REPORT_IDLE_MINUTES", gt=0)  # quiet this long without an outcome
+    log_format: str = var("text", "LOG_FORMAT")  # json: one JSON object per log line
 
-    @classmethod
-    def from_env(cls) -> OperationsSettings:
-        return cls(
-            staff_token=os.environ.get("STAFF_DASHBOARD_TOKEN", "").strip(),
-            staff_user=os.environ.get("STAFF_DASHBOARD_USER", "").strip(),
-            staff_password=os.environ.get("STAFF_DASHBOARD_PASSWORD", ""),
-            report_idle_minutes=float(_env("REPORT_IDLE_MINUTES", "30")),
-            log_format=_env("LOG_FORMAT", "text"),
-        )
+    @validator("staff_token")
+    def _token_stripped(cls, value: str) -> str:
+        return value.strip()
+
+    @validator("log_format")
+    def _known_format(cls, value: str) -> str:
+        if value not in ("text", "json"):
+            raise ValueError("expected text or json")
+        return value
 
     @property
     def dashboard_on(self) -> bool:
         return bool(self.staff_token or (self.staff_user and self.staff_password))
+
+
+SECTIONS: tuple[type[EnvSection], ...] = (
+    Settings,
+    GuardSettings,
+    PrivacySettings,
+    OperationsSettings,
+    HandoffSettings,
+    HelpdeskSettings,
+    SlackSettings,
+    TeamsSettings,
+)
+
+
+class Configuration(BaseModel):
+    """Every section, read and checked together: what a server checks before it starts."""
+
+    sections: tuple[EnvSection, ...]
+
+    @classmethod
+    def from_env(cls) -> Configuration:
+        """Every section; all bad variables named at once."""
+        sections, problems = [], []
+        for section in SECTIONS:
+            try:
+                sections.append(section.from_env())
+            except ConfigurationError as problem:
+                problems.append(str(problem))
+        if problems:
+            raise ConfigurationError("\n".join(problems))
+        return cls(sections=tuple(sections))
+
+    def lines(self) -> Iterator[str]:
+        """The effective configuration as `VARIABLE=value` lines under each section's title."""
+        for section in self.sections:
+            yield f"# {section.title}"
+            yield from (f"{name}={value}" for name, value in section.shown())

@@ -9,8 +9,9 @@ folder and gives endpoints.yml's action server variables their one-machine defau
 from __future__ import annotations
 
 import os
+import sys
 
-from bot.settings import Settings
+from bot.settings import Configuration, ConfigurationError, Settings
 
 
 def prepare_environment(settings: Settings) -> None:
@@ -24,6 +25,10 @@ def prepare_environment(settings: Settings) -> None:
 
 
 def main() -> None:
+    try:
+        Configuration.from_env()  # every variable checked before Rasa starts
+    except ConfigurationError as unusable:
+        sys.exit(f"python -m rasa_addons: the configuration is not usable:\n{unusable}")
     prepare_environment(Settings.from_env())
     from rasa.__main__ import main as rasa_main
 

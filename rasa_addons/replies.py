@@ -26,7 +26,7 @@ class DomainAndReplies(TemplatedNaturalLanguageGenerator):
         self._replies: Replies = load_replies()
         super().__init__(domain.responses if domain else {})
 
-    @property  # type: ignore[override]
+    @property
     def responses(self) -> dict[str, list[dict[str, Any]]]:
         return self._responses
 

@@ -14,7 +14,6 @@ plain `rasa run` needs no variable filled in for them:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import AbstractAsyncContextManager, contextmanager
 from pathlib import Path
@@ -104,10 +103,10 @@ class EnvLockStore(LockStore):
     """AtomicRedisLockStore when LOCK_STORE_URL is set, else Rasa's in-memory store."""
 
     def __init__(self, endpoint_config: EndpointConfig | None = None) -> None:
-        url = Settings.from_env().lock_store_url
+        settings = Settings.from_env()
+        url = settings.lock_store_url
         self.store: LockStore = AtomicRedisLockStore.from_url(url) if url else InMemoryLockStore()
-        workers = int(os.environ.get("SANIC_WORKERS", "1") or 1)
-        if workers > 1 and not url:
+        if settings.sanic_workers > 1 and not url:
             raise ValueError("SANIC_WORKERS > 1 needs LOCK_STORE_URL=redis://... (a shared lock store)")
 
     def lock(

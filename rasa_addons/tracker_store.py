@@ -29,7 +29,6 @@ import contextlib
 import functools
 import json
 import logging
-import os
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -128,11 +127,11 @@ class LiveTrackerStore(EnvSQLTrackerStore):
     def __init__(self, domain: Domain | None = None, redis_url: str | None = None, **kwargs: Any) -> None:
         """`redis_url` defaults to LOCK_STORE_URL (the lock's Redis); empty: SQL alone."""
         super().__init__(domain=domain, **kwargs)
-        flush_wait = os.environ.get("TRACKER_SYNCHRONOUS_COMMIT", "off")
-        if is_postgresql_url(self.engine.url) and flush_wait == "off":
+        settings = Settings.from_env()
+        if is_postgresql_url(self.engine.url) and settings.tracker_synchronous_commit == "off":
             sa.event.listen(self.engine, "connect", _without_flush_wait)
             self.engine.dispose()  # the connection that created the tables has not run it
-        url = Settings.from_env().lock_store_url if redis_url is None else redis_url
+        url = settings.lock_store_url if redis_url is None else redis_url
         self.red: redis.Redis | None = redis_client(url) if url else None
         self._append = self.red.register_script(_APPEND) if self.red is not None else None
         expiry_minutes = float(getattr(self.domain.session_config, "session_expiration_time", 0) or 0)

@@ -17,14 +17,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import requests
 from sqlalchemy.engine import make_url
 
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import PROJECT_ROOT, Settings, replace
 from tools.databases import ensure_postgres_database
 
 DEFAULT_MODEL = PROJECT_ROOT / "models" / "recovery-bot.tar.gz"

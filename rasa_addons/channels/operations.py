@@ -40,7 +40,7 @@ from bot.analytics.report import build_report, parse_since
 from bot.analytics.sources import reading_engine
 from bot.jsonlogs import CONVERSATION_ID, configure_log_format
 from bot.metrics import ANSWER_SECONDS, MESSAGES, exposition
-from bot.settings import PROJECT_ROOT, OperationsSettings, Settings
+from bot.settings import PROJECT_ROOT, Configuration, OperationsSettings, Settings
 from rasa_addons.guards.channel import GuardedChannel
 
 logger = logging.getLogger(__name__)
@@ -61,6 +61,9 @@ class StaffOperations(GuardedChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        # The first channel of credentials.yml: every variable is checked here, so that plain
+        # `rasa run` stops at start-up on a bad value, naming the variable.
+        Configuration.from_env()
         return cls(OperationsSettings.from_env())
 
     def __init__(self, settings: OperationsSettings) -> None:

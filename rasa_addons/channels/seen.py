@@ -6,7 +6,6 @@ shared by all servers; otherwise it is this process's memory.
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Protocol
 
@@ -48,8 +47,7 @@ class RedisSeenKeys:
 
 
 def seen_keys_from_env(channel: str) -> SeenKeys:
-    url = Settings.from_env().lock_store_url
-    if not url:
+    settings = Settings.from_env()
+    if not settings.lock_store_url:
         return MemorySeenKeys()
-    prefix = os.environ.get("LOCK_STORE_KEY_PREFIX", "") + f"seen:{channel}:"
-    return RedisSeenKeys(url, prefix)
+    return RedisSeenKeys(settings.lock_store_url, f"{settings.lock_store_key_prefix}seen:{channel}:")

@@ -26,7 +26,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.rendering.teams import teams_hero_card, teams_markdown
-from bot.settings import TeamsSettings
+from bot.settings import TEAMS_VARIABLES, TeamsSettings
 from rasa_addons.channels.backoff import post_json
 from rasa_addons.channels.botframework_auth import BotFrameworkTokenValidator, NotFromBotFramework
 from rasa_addons.channels.common import BackgroundTasks, OffChannel
@@ -120,19 +120,9 @@ class TeamsInput(GuardedChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        settings = TeamsSettings.from_env()
-        variables = {
-            "MICROSOFT_APP_ID": settings.app_id,
-            "MICROSOFT_APP_PASSWORD": settings.app_password,
-            "MICROSOFT_TENANT_ID": settings.tenant_id,
-        }
-        missing = [name for name, value in variables.items() if not value]
-        if len(missing) == len(variables):
-            return OffChannel(cls.name(), missing)
-        if missing:
-            raise ValueError(
-                f"Teams is half configured: set {', '.join(missing)} too (docs/channels.md, Microsoft Teams)"
-            )
+        settings = TeamsSettings.from_env()  # refuses a half configuration, naming what is missing
+        if not settings.on:
+            return OffChannel(cls.name(), list(TEAMS_VARIABLES))
         return cls(settings, seen_keys_from_env(cls.name()))
 
     def __init__(self, settings: TeamsSettings, seen: SeenKeys) -> None:

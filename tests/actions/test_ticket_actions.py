@@ -37,7 +37,7 @@ SLOTS = [
     *("account_type", "lockout_state", "is_admin", "recovery_path", "ticket_id", "requested_slot"),
     *("contact_email", "contact_name", "ticket_description", "lookup_ticket_id", "lookup_email"),
 ]
-NO_HELPDESK = HelpdeskSettings("", "", "", "", "", "", "", 10, 15, 600, 5)
+NO_HELPDESK = HelpdeskSettings.defaults()
 
 
 @pytest.fixture

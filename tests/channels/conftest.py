@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 
 import pytest
 from channel_standins import Cloud, cloud_env
 
+from bot.settings import replace
 from tools.stack import ONE_ADDRESS_LOAD_ENV, Stack, free_port
 
 

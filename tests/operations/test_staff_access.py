@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
 
 import redis
 from sqlalchemy import create_engine
 
-from bot.settings import OperationsSettings
+from bot.settings import OperationsSettings, replace
 from rasa_addons.channels.operations import StaffOperations, _ready
 from tools.stack import free_port
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import requests
 
-from bot.settings import HelpdeskSettings
-from bot.tickets.forwarders.base import ConfigurationError, Forwarder, ForwardingError
+from bot.settings import ConfigurationError, HelpdeskSettings
+from bot.tickets.forwarders.base import Forwarder, ForwardingError
 from bot.tickets.forwarders.jira import JiraForwarder
 from bot.tickets.forwarders.servicenow import ServiceNowForwarder
 from bot.tickets.forwarders.webhook import WebhookForwarder

@@ -15,16 +15,12 @@ from typing import Any, ClassVar
 import requests
 
 from bot.retrying import retry_after_seconds
-from bot.settings import HelpdeskSettings
+from bot.settings import ConfigurationError, HelpdeskSettings
 from bot.tickets.payload import TicketPayload
 
 RETRYABLE_STATUS = frozenset({408, 425, 429})
 _TRANSIENT_ERRORS = (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
 BODY_EXCERPT_CHARS = 300
-
-
-class ConfigurationError(ValueError):
-    """The helpdesk settings are incomplete; the message names the missing variables."""
 
 
 class ForwardingError(Exception):

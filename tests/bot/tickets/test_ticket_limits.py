@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 
 import pytest
 import redis
 
-from bot.settings import GuardSettings, HelpdeskSettings
+from bot.settings import GuardSettings, HelpdeskSettings, replace
 from bot.tickets import Database, Opened, Refusal, Refused, TicketDesk, TicketRequest
 from bot.tickets.limits import TicketLimits
 from tools.databases import REDIS_URL
 
 MakeRequest = Callable[..., TicketRequest]
-NO_HELPDESK = HelpdeskSettings("", "", "", "", "", "", "", 10, 15, 600, 5)
+NO_HELPDESK = HelpdeskSettings.defaults()
 
 
 @pytest.fixture
