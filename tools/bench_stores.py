@@ -22,7 +22,7 @@ from rasa.core.tracker_store import RedisTrackerStore, SQLTrackerStore, TrackerS
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, SlotSet, UserUttered
 
-from bot.settings import PROJECT_ROOT
+from rasa_addons.importer import project_domain
 from tools.databases import REDIS_URL, throwaway_postgres
 from tools.load import percentile
 
@@ -104,7 +104,7 @@ def _stores(domain: Domain) -> Iterator[dict[str, Callable[[], TrackerStore]]]:
 
 
 def run_store_bench() -> int:
-    domain = Domain.load(PROJECT_ROOT / "domain.yml")
+    domain = project_domain()
     timings: dict[str, list[list[float]]] = {}
     with _stores(domain) as stores:
         for name, store in stores.items():  # warm-up: connections, tables

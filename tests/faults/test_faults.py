@@ -4,7 +4,7 @@ One action server and one Rasa server, started separately so either can be stopp
 tracker store and the ticket store on PostgreSQL behind a TCP proxy that can cut the line.
 Faults: the action server down, the Rasa server restarted, the databases unreachable (every
 pooled connection cut) mid-conversation. A helpdesk down or slow for a long time is covered
-by tests/integration/test_ticket_conversation.py and tests/bot/tickets/test_ticket_forwarding.py.
+by tests/tickets/test_ticket_conversation.py and tests/bot/tickets/test_ticket_forwarding.py.
 """
 
 from __future__ import annotations

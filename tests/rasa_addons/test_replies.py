@@ -6,13 +6,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.settings import PROJECT_ROOT
+from rasa_addons.importer import project_domain
 from rasa_addons.replies import DomainAndReplies
 
-DOMAIN = Domain.load(PROJECT_ROOT / "domain.yml")
+DOMAIN = project_domain()  # domain.yml and every data/<feature>/domain.yml
 
 
 def say(generator: DomainAndReplies, name: str, **values: str) -> dict:

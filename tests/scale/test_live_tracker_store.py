@@ -9,15 +9,14 @@ from collections.abc import Iterator
 
 import pytest
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.settings import PROJECT_ROOT
+from rasa_addons.importer import project_domain
 from rasa_addons.tracker_store import KEY_PREFIX, LiveTrackerStore
 from tools.databases import REDIS_URL, throwaway_postgres
 
-DOMAIN = Domain.load(PROJECT_ROOT / "domain.yml")
+DOMAIN = project_domain()
 
 
 @pytest.fixture
