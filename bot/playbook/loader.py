@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from bot.playbook.model import Playbook, PlaybookEntry, PlaybookError, Source
+from bot.rendering.inline import foreign_markdown
 
 logger = logging.getLogger(__name__)
 
@@ -192,6 +193,11 @@ def _entry(
     warnings, warning_sources = _cited_texts(raw, "warnings", sources, required=False)
     if any(_RAW_HTML.search(text) for text in (str(raw["title"]), *steps, *warnings)):
         raise PlaybookError(f"{where}: texts are markdown; raw HTML is not allowed")
+    foreign = [mark for text in (str(raw["title"]), *steps, *warnings) for mark in foreign_markdown(text)]
+    if foreign:  # the widget would render it, Slack and Teams would show the marks
+        raise PlaybookError(
+            f"{where}: markdown is only **bold**, links and bare URLs, not {foreign[0]!r}"
+        )
     used = {page.key: page for pages in (*step_sources, *warning_sources) for page in pages}
     return PlaybookEntry(
         id=str(raw["id"]),

@@ -1,7 +1,10 @@
 """The inline part of the bot's neutral markdown, as segments each channel can write its own way.
 
 The bot writes a small subset of markdown: `**bold**`, `[label](url)` links, bare URLs, and
-lines such as numbered steps. Anything else is text.
+lines such as numbered steps. Anything else is text. Every channel reads the bot's texts
+through `segments` (Slack mrkdwn, Teams, the REST transcript) except the widget, which renders
+markdown in the browser; `foreign_markdown` finds what the widget would render and the others
+would show as raw marks, so the playbook loader and the content tests refuse it.
 """
 
 from __future__ import annotations
@@ -14,6 +17,17 @@ _INLINE = re.compile(
     r"\*\*(?P<bold>[^*\n]+?)\*\*"
     r"|\[(?P<label>[^\]\n]+)\]\((?P<url>[^)\s]+)\)"
     r"|(?P<bare>https?://[^\s<>()]+[^\s<>().,;:!?'\"])"
+)
+
+
+# Markdown outside the subset: emphasis with one * or _, code, strike-through, headings,
+# quotes and tables (images are looked for before links are taken out).
+_FOREIGN = re.compile(
+    r"(?<![\w*])\*(?![*\s])[^*\n]*[^*\s]\*(?![\w*])"
+    r"|(?<![\w_])_(?![_\s])[^_\n]*[^_\s]_(?![\w_])"
+    r"|`|~~"
+    r"|^ {0,3}#{1,6} |^ {0,3}>|^ *\|.*\| *$",
+    re.MULTILINE,
 )
 
 
@@ -43,6 +57,13 @@ def segments(line: str) -> list[Segment]:
     if position < len(line):
         found.append(Segment("text", line[position:]))
     return found
+
+
+def foreign_markdown(markdown: str) -> list[str]:
+    """The markup in `markdown` outside the bot's subset (bold and links taken out first)."""
+    images = re.findall(r"!\[", markdown)
+    rest = _INLINE.sub(" ", markdown)
+    return images + [match.group(0) for match in _FOREIGN.finditer(rest)]
 
 
 def paragraphs(markdown: str) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.playbook import PlaybookEntry
+from bot.playbook.model import PlaybookEntry
 
 
 def entry_markdown(entry: PlaybookEntry) -> str:

@@ -473,6 +473,10 @@ QA_URL = "https://learn.microsoft.com/en-us/answers/questions/1/x"
             "playbook entry 'bold': texts are markdown; raw HTML is not allowed",
         ),
         (
+            ENTRY.format(id="stress", when="{situation: abroad}", step="Choose *Next* twice"),
+            "playbook entry 'stress': markdown is only **bold**, links and bare URLs, not '*Next*'",
+        ),
+        (
             ENTRY.format(
                 id="personal.locked_out.oops", when="{account_type: work_school, situation: abroad}", step="x"
             ),

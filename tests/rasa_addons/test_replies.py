@@ -8,6 +8,7 @@ import asyncio
 import pytest
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.rendering.inline import foreign_markdown
 from rasa_addons.importer import project_domain
 from rasa_addons.replies import DomainAndReplies
 
@@ -41,6 +42,16 @@ def test_replies_survive_the_agent_setting_the_models_responses() -> None:
     generator.responses = DOMAIN.responses
     assert say(generator, "utter_greet")["text"].startswith("Hi!")
     assert say(generator, "utter_default")["text"].startswith("Sorry, I didn't get that.")
+
+
+def test_every_text_the_bot_says_keeps_to_the_markdown_every_channel_renders() -> None:
+    texts = {
+        name: variation.get("text", "")
+        for name, variations in DomainAndReplies(domain=DOMAIN).responses.items()
+        for variation in variations
+    }
+    assert {name: foreign_markdown(text) for name, text in texts.items() if foreign_markdown(text)} == {}
+    assert len(texts) > 40
 
 
 def test_a_reply_may_not_share_its_name_with_a_domain_response() -> None:
