@@ -30,10 +30,12 @@ if TYPE_CHECKING:
 
 
 def _config(args: argparse.Namespace) -> int:
-    from bot.settings import Configuration, ConfigurationError
+    from bot.settings import Configuration, ConfigurationError, HelpdeskSettings
+    from bot.tickets.forwarders import forwarder_for
 
     try:
         configuration = Configuration.from_env()
+        forwarder_for(HelpdeskSettings.from_env())  # what the chosen helpdesk needs (as the servers check)
     except ConfigurationError as unusable:
         print(f"The configuration is not usable:\n{unusable}", file=sys.stderr)
         return 2

@@ -98,3 +98,13 @@ def test_the_config_command_fails_on_a_bad_variable(
     monkeypatch.setenv("HANDOFF_POLL_SECONDS", "0")
     assert main(["config"]) == 2
     assert "HANDOFF_POLL_SECONDS='0'" in capsys.readouterr().err
+
+
+def test_the_config_command_names_what_the_chosen_helpdesk_lacks(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HELPDESK", "webhook")
+    monkeypatch.setenv("HELPDESK_URL", "https://hooks.example.com/tickets")
+    monkeypatch.delenv("HELPDESK_WEBHOOK_SECRET", raising=False)
+    assert main(["config"]) == 2
+    assert "HELPDESK=webhook needs HELPDESK_WEBHOOK_SECRET" in capsys.readouterr().err
