@@ -188,6 +188,7 @@ class Relay:
             await self.agent.tracker_store.save(tracker)
 
     async def _hand_back(self, handoff: Handoff, by: str) -> None:
+        assert handoff.id is not None, "handoffs read from the store have their id"
         ended = await asyncio.to_thread(self.handoffs.store.end, handoff.id, by)
         if not ended or self.agent is None:
             return

@@ -61,7 +61,8 @@ class GuardedRestInput(GuardedChannel, RestInput):
         return str(req.json["sender"])
 
     def _extract_input_channel(self, req: Request) -> str:
-        return self.name()
+        name: str = self.name()
+        return name
 
     def guarded_blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().guarded_blueprint(on_new_message)
