@@ -79,6 +79,7 @@ def _entries(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """`python -m bot`: the staff and build commands; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m bot", description="Recovery bot tools.")
     commands = parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build-nlp", help="build the project's spaCy pipeline")

@@ -23,6 +23,7 @@ OWN_HANDLER_LOGGERS = ("rasa", "rasa_sdk", "sanic.root", "sanic.error", "sanic.a
 
 
 class ConversationJsonFormatter(JsonFormatter):
+    """Log records as one JSON object a line, with the conversation id when there is one."""
     def __init__(self) -> None:
         super().__init__(
             "%(asctime)s %(levelname)s %(name)s %(message)s",

@@ -24,6 +24,7 @@ def prepare_environment(settings: Settings) -> None:
 
 
 def main() -> None:
+    """`python -m rasa_addons`: Rasa's command line, with the project's settings applied first."""
     prepare_environment(Settings.from_env())
     from rasa.__main__ import main as rasa_main
 

@@ -46,6 +46,7 @@ AGENT = {"sender": "support"}
 
 
 class Relay:
+    """Keeps the bot silent while an agent holds a conversation, and delivers the agent's replies."""
     def __init__(self, handoffs: Handoffs, forwarder: Forwarder | None, policy: RetryPolicy) -> None:
         self.handoffs = handoffs
         self.forwarder = forwarder

@@ -52,6 +52,7 @@ class PathOutcome:
 
 @dataclass
 class Conversation:
+    """One conversation as the analytics count it: channel, times, outcome."""
     sender_id: str
     channel: str = "unknown"
     started_at: float = 0.0

@@ -115,6 +115,7 @@ class Row:
 
 @dataclass
 class Report:
+    """The dashboard's figures for a period, per day and channel."""
     since: datetime
     until: datetime
     rows: dict[tuple[str, str], Row] = field(default_factory=dict)
@@ -285,6 +286,7 @@ def build_report(
 
 
 def to_csv(rows: Iterable[dict[str, Any]]) -> str:
+    """`rows` as CSV with a header line (empty when there are no rows)."""
     rows = list(rows)
     out = io.StringIO()
     if rows:

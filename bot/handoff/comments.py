@@ -35,12 +35,14 @@ LEASE = timedelta(seconds=60)
 
 @dataclass(frozen=True)
 class Sent:
+    """What happened to one comment sent to the helpdesk."""
     key: str
     outcome: str  # DELIVERED, REJECTED or PENDING (to be retried)
     detail: str = ""
 
 
 class CommentOutbox:
+    """Comments waiting to be added to helpdesk tickets, sent once each, retried until they land."""
     def __init__(self, db: Database, clock: Callable[[], datetime] = utcnow) -> None:
         self.db = db
         self.clock = clock

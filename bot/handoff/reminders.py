@@ -39,6 +39,7 @@ WAITS = {"waiting_period": Wait("waiting_period", 30), "tenant_recovery": Wait("
 
 
 class ReminderStore:
+    """Scheduled follow-up messages, claimed by one server each when due."""
     def __init__(self, db: Database, clock: Callable[[], datetime] = utcnow) -> None:
         self.db = db
         self.clock = clock

@@ -44,6 +44,7 @@ LEASE = timedelta(seconds=60)
 
 @dataclass(frozen=True)
 class Received:
+    """What became of one agent event from a helpdesk webhook."""
     event: AgentEvent
     outcome: str  # NEW, DUPLICATE or KEPT
     ticket_id: int | None = None  # our ticket's row id, when the reference is known
@@ -58,6 +59,7 @@ class Batch:
 
 
 class HandoffStore:
+    """Live handoffs and the agent messages that arrive for them."""
     def __init__(self, db: Database, clock: Callable[[], datetime] = utcnow) -> None:
         self.db = db
         self.clock = clock

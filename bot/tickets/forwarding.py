@@ -63,6 +63,7 @@ class Result:
 
 
 class Forwarding:
+    """Sends the outbox's tickets to the helpdesk, retrying with backoff until each lands once."""
     def __init__(
         self,
         outbox: Outbox,

@@ -30,6 +30,7 @@ ID_ATTEMPTS = 5  # fresh random ids to try should one already be taken
 
 
 def utcnow() -> datetime:
+    """The current time in UTC (the stores' default clock)."""
     return datetime.now(timezone.utc)
 
 
@@ -39,6 +40,7 @@ class TicketNotFound(LookupError):
 
 @dataclass(frozen=True)
 class Opened:
+    """A ticket the store opened, or had opened before for the same request."""
     ticket: Ticket
     created: bool  # False: the same request had opened it before
 
@@ -53,6 +55,7 @@ class TicketRecord:
 
 
 class TicketStore:
+    """The tickets: opened once per request, looked up by id or owner, closed."""
     def __init__(
         self,
         db: Database,

@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 
 class HelpdeskWebhookInput(GuardedChannel):
+    """The helpdesks' webhooks for agent replies (see the module docstring)."""
     @classmethod
     def name(cls) -> str:
         return "helpdesk"

@@ -50,6 +50,7 @@ def problem_with(body: bytes) -> str | None:
 
 
 class GuardedRestInput(GuardedChannel, RestInput):
+    """Rasa's REST channel behind the message guard."""
     def __init__(self, settings: GuardSettings | None = None) -> None:
         self.settings = settings or GuardSettings.from_env()
 

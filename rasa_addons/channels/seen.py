@@ -18,11 +18,13 @@ REMEMBER_SECONDS = 3600  # Slack's last retry comes about 5 minutes after the fi
 
 
 class SeenKeys(Protocol):
+    """Remembers delivery keys, so a message a service sends twice is answered once."""
     async def first_time(self, key: str) -> bool:
         """True the first time `key` is offered, False for every repeat within the window."""
 
 
 class MemorySeenKeys:
+    """SeenKeys in this process's memory (one server)."""
     def __init__(self, seconds: float = REMEMBER_SECONDS) -> None:
         self.seconds = seconds
         self._expiry: dict[str, float] = {}
@@ -38,6 +40,7 @@ class MemorySeenKeys:
 
 
 class RedisSeenKeys:
+    """SeenKeys in Redis, shared by every server."""
     def __init__(self, url: str, prefix: str, seconds: int = REMEMBER_SECONDS) -> None:
         self.client = redis_asyncio.from_url(url)
         self.prefix = prefix
@@ -48,6 +51,7 @@ class RedisSeenKeys:
 
 
 def seen_keys_from_env(channel: str) -> SeenKeys:
+    """Redis-backed SeenKeys when LOCK_STORE_URL is set, else in memory."""
     url = Settings.from_env().lock_store_url
     if not url:
         return MemorySeenKeys()

@@ -28,6 +28,7 @@ class ConfigurationError(ValueError):
 
 
 class ForwardingError(Exception):
+    """A helpdesk call that failed; `retryable` says whether trying again can help."""
     def __init__(
         self,
         detail: str,

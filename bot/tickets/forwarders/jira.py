@@ -15,6 +15,7 @@ from bot.tickets.payload import TicketPayload
 
 
 class JiraForwarder(Forwarder):
+    """Opens tickets as Jira Service Management customer requests."""
     name = "jira"
     required = (
         ("url", "HELPDESK_URL"),

@@ -15,6 +15,7 @@ _JSON = {"Accept": "application/json"}
 
 
 class ServiceNowForwarder(Forwarder):
+    """Opens tickets as ServiceNow incidents."""
     name = "servicenow"
     required = (("url", "HELPDESK_URL"), ("user", "HELPDESK_USER"), ("token", "HELPDESK_TOKEN"))
     can_find = True

@@ -17,6 +17,7 @@ TAGS = ["mfa_recovery_bot"]
 
 
 class ZendeskForwarder(Forwarder):
+    """Opens tickets as Zendesk requests."""
     name = "zendesk"
     required = (("url", "HELPDESK_URL"), ("user", "HELPDESK_USER"), ("token", "HELPDESK_TOKEN"))
     can_find = True
