@@ -105,7 +105,7 @@ check: lint unit
 
 lint: $(VENV)/.installed
 	@$(STEP) $(LOGS)/lint.log "ruff and mypy" \
-	    sh -c '$(PY) -m ruff check bot actions rasa_addons tools tests && $(PY) -m mypy bot actions'
+	    sh -c '$(PY) -m ruff check bot actions rasa_addons tools tests && $(PY) -m mypy bot actions rasa_addons'
 
 validate: $(VENV)/.installed
 	@$(STEP) $(LOGS)/validate.log "rasa data validate" $(RASA) data validate
