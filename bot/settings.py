@@ -36,6 +36,7 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
+        """The settings of the environment (defaults for what is unset)."""
         var_dir = Path(_env("RECOVERY_BOT_VAR_DIR", str(PROJECT_ROOT / "var")))
         action_host = _env("ACTION_HOST", "127.0.0.1")
         action_port = int(_env("ACTION_PORT", "5055"))
@@ -65,6 +66,7 @@ class SlackSettings:
 
     @classmethod
     def from_env(cls) -> SlackSettings:
+        """The Slack settings of the environment."""
         return cls(
             bot_token=os.environ.get("SLACK_BOT_TOKEN", "").strip(),
             signing_secret=os.environ.get("SLACK_SIGNING_SECRET", "").strip(),
@@ -85,6 +87,7 @@ class TeamsSettings:
 
     @classmethod
     def from_env(cls) -> TeamsSettings:
+        """The Teams (Bot Framework) settings of the environment."""
         return cls(
             app_id=os.environ.get("MICROSOFT_APP_ID", "").strip(),
             app_password=os.environ.get("MICROSOFT_APP_PASSWORD", "").strip(),
@@ -97,6 +100,7 @@ class TeamsSettings:
 
     @property
     def token_url(self) -> str:
+        """Where the bot gets its Bot Framework access token."""
         return f"{self.login_url}/{self.tenant_id}/oauth2/v2.0/token"
 HELPDESKS = ("webhook", "zendesk", "jira", "servicenow")
 
@@ -131,6 +135,7 @@ class HelpdeskSettings:
 
     @classmethod
     def from_env(cls) -> HelpdeskSettings:
+        """The helpdesk settings of the environment; ValueError for an unknown HELPDESK."""
         kind = _env("HELPDESK", "").lower()
         if kind and kind not in HELPDESKS:
             raise ValueError(f"HELPDESK={kind!r}: expected one of {', '.join(HELPDESKS)} or unset")
@@ -178,6 +183,7 @@ class GuardSettings:
 
     @classmethod
     def from_env(cls) -> GuardSettings:
+        """The message and ticket limits of the environment."""
         return cls(
             message_max_chars=int(_env("MESSAGE_MAX_CHARS", "2000")),
             request_max_bytes=int(_env("REQUEST_MAX_BYTES", "65536")),
@@ -206,6 +212,7 @@ class PrivacySettings:
 
     @classmethod
     def from_env(cls) -> PrivacySettings:
+        """The retention settings of the environment; ValueError for a bad number of days."""
         days = {}
         for name, default in (("CONVERSATIONS_RETENTION_DAYS", "30"), ("TICKETS_RETENTION_DAYS", "90")):
             value = _env(name, default)
@@ -249,6 +256,7 @@ class HandoffSettings:
 
     @classmethod
     def from_env(cls) -> HandoffSettings:
+        """The live-handoff settings of the environment."""
         return cls(
             hours=_env("SUPPORT_HOURS", "Mon-Fri 09:00-17:00"),
             timezone=_env("SUPPORT_TIMEZONE", "Europe/London"),
@@ -284,6 +292,7 @@ class OperationsSettings:
 
     @classmethod
     def from_env(cls) -> OperationsSettings:
+        """The staff dashboard's settings of the environment."""
         return cls(
             staff_token=os.environ.get("STAFF_DASHBOARD_TOKEN", "").strip(),
             staff_user=os.environ.get("STAFF_DASHBOARD_USER", "").strip(),
@@ -294,4 +303,5 @@ class OperationsSettings:
 
     @property
     def dashboard_on(self) -> bool:
+        """Whether the staff dashboard is on (a token, or a user and a password, is set)."""
         return bool(self.staff_token or (self.staff_user and self.staff_password))

@@ -59,6 +59,7 @@ class CommentOutbox:
         return True
 
     def add_for(self, ticket_public_id: str, key: str, body: str) -> bool:
+        """Queues a comment for the ticket with this public id; ValueError when there is none."""
         with self.db.session() as session:
             ticket_id = ticket_row_id(session, ticket_public_id)
         if ticket_id is None:
@@ -66,6 +67,7 @@ class CommentOutbox:
         return self.add(ticket_id, key, body)
 
     def comments(self, ticket_id: int) -> list[TicketComment]:
+        """The comments queued for a ticket, oldest first."""
         with self.db.session() as session:
             return list(
                 session.scalars(

@@ -47,5 +47,6 @@ class FeedbackStore:
         return answer
 
     def answers(self) -> list[Feedback]:
+        """Every answer, oldest first."""
         with self.db.session() as session:
             return list(session.scalars(select(Feedback).order_by(feedback.c.id)))

@@ -93,6 +93,7 @@ class HandoffStore:
         return handoff
 
     def live_for(self, sender_id: str) -> Handoff | None:
+        """The person's live handoff, if an agent holds their conversation."""
         with self.db.session() as session:
             found: Handoff | None = session.scalars(
                 select(Handoff).where(handoffs.c.sender_id == sender_id, handoffs.c.state == LIVE)
@@ -100,6 +101,7 @@ class HandoffStore:
             return found
 
     def ticket_of(self, handoff: Handoff) -> Ticket:
+        """The ticket the handoff goes through."""
         with self.db.session() as session:
             ticket: Ticket = session.scalars(select(Ticket).where(tickets.c.id == handoff.ticket_id)).one()
             return ticket
@@ -223,6 +225,7 @@ class HandoffStore:
         return batches
 
     def delivered(self, message: AgentMessage) -> None:
+        """Marks an agent message as delivered into the conversation."""
         now = self.clock()
         with self.db.session() as session:
             session.execute(
@@ -236,6 +239,7 @@ class HandoffStore:
                 )
 
     def kept(self, message: AgentMessage, detail: str) -> None:
+        """Marks an agent message as kept: stored, with no conversation to deliver it to."""
         with self.db.session() as session:
             session.execute(
                 update(agent_messages)

@@ -80,4 +80,5 @@ class Conversations:
         return deleted
 
     def dispose(self) -> None:
+        """Closes the database connections."""
         self.engine.dispose()

@@ -103,6 +103,7 @@ class TicketStore:
         return self._by_request_key(request.request_key)
 
     def find(self, public_id: str) -> Ticket | None:
+        """The ticket with this public id, or None."""
         return self._first(tickets.c.public_id == public_id)
 
     def opened_by(self, public_id: str, sender_id: str) -> bool:

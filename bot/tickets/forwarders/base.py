@@ -108,6 +108,7 @@ class Forwarder(ABC):
 
     @staticmethod
     def json_of(response: requests.Response) -> Any:
+        """The response's JSON body, or None when it has none."""
         try:
             return response.json()
         except ValueError:

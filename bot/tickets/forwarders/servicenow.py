@@ -25,6 +25,7 @@ class ServiceNowForwarder(Forwarder):
         return f"{self.settings.url}/api/now/table/incident"
 
     def create(self, ticket: TicketPayload, idempotency_key: str) -> str:
+        """Opens the incident; returns its number."""
         body = {
             "short_description": ticket.subject,
             "description": ticket.body,
@@ -42,6 +43,7 @@ class ServiceNowForwarder(Forwarder):
             ) from error
 
     def find(self, ticket: TicketPayload) -> str | None:
+        """The number of the incident opened for this ticket before, if any."""
         params = {
             "sysparm_query": f"correlation_id={ticket.public_id}",
             "sysparm_fields": "number,sys_id",

@@ -46,6 +46,7 @@ class WebhookForwarder(Forwarder):
         self._clock = clock
 
     def create(self, ticket: TicketPayload, idempotency_key: str) -> str:
+        """Posts the signed ticket; returns the id the endpoint answers (else the public id)."""
         body = json.dumps(ticket.as_json(), sort_keys=True, separators=(",", ":")).encode("utf-8")
         timestamp = str(int(self._clock()))
         headers = {
