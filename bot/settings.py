@@ -2,6 +2,8 @@
 
 Every setting a deployment may change is read here and nowhere else, so the table of
 variables in docs/configuration.md and this module stay in step.
+
+Over 300 lines: it is the one reader of the environment, one small class per part of the bot.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@
 `python -m bot report` both print. Rates are shares of the conversations of the row (the
 feedback rate: of the answers). A handoff counts on the day and channel it started, an
 answer on the day and channel it was given.
+
+Over 300 lines: the rows, the report that adds them up and its tables are one calculation.
 """
 
 from __future__ import annotations
