@@ -14,6 +14,7 @@ DATA      := $(shell find data -type f -name '*.yml' 2>/dev/null)
 WIDGET    := web/build/widget.js
 LOGS      := var/logs
 STEP      := tools/step
+UNIT_WORKERS ?= 2
 ACTION_TEST_PORT ?=
 
 # STORE=postgres: the stores of a deployment (README, "Deploying"; docs/deployment.md) on the local PostgreSQL
@@ -110,15 +111,18 @@ check: lint unit
 
 lint: $(VENV)/.installed
 	@$(STEP) $(LOGS)/lint.log "ruff and mypy" \
-	    sh -c '$(PY) -m ruff check bot actions rasa_addons tools tests && $(PY) -m mypy bot actions'
+	    sh -c '$(PY) -m ruff check bot actions rasa_addons tools tests && $(PY) -m mypy bot actions rasa_addons'
 
 validate: $(VENV)/.installed
 	@$(STEP) $(LOGS)/validate.log "rasa data validate" $(RASA) data validate
 
-# Tests that need no trained model, no browser and no server (markers in pyproject.toml).
+# Tests that need no trained model, no browser and no server (markers in pyproject.toml), on
+# both cores (pytest-xdist, a file's tests in one worker), with fewer hypothesis examples, and
+# with the compiled modules kept in var/pycache between runs.
 unit: $(VENV)/.installed
-	@HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-check} $(STEP) $(LOGS)/unit.log "Unit tests" --summary \
-	    $(PY) -m pytest -q -m "not servers and not browser"
+	@HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-check} PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/var/pycache \
+	    $(STEP) $(LOGS)/unit.log "Unit tests" --summary \
+	    $(PY) -m pytest -q -n $(UNIT_WORKERS) --dist loadfile -m "not servers and not browser"
 
 pytest: setup $(MODEL)
 	@$(STEP) $(LOGS)/pytest.log "pytest: the whole suite, with real servers and Chromium (the longest stage)" \

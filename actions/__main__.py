@@ -64,6 +64,7 @@ def attach_forwarding(app: Sanic) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Starts the action server, refusing a public address without a token."""
     args = create_argument_parser().parse_args(argv)
     install_log_masking()
     try:

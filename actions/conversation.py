@@ -19,6 +19,7 @@ SESSION_RESETS = ("restart", "session_started", "reset_slots")
 
 
 def latest_text(tracker: Tracker) -> str:
+    """The latest message's text, stripped (empty when there is none)."""
     return str(tracker.latest_message.get("text") or "").strip()
 
 
@@ -33,10 +34,12 @@ def is_button(message: str) -> bool:
 
 
 def clicked_button(tracker: Tracker) -> bool:
+    """Whether the latest message is a button the person clicked, not typed text."""
     return is_button(latest_text(tracker))
 
 
 def wants_to_cancel(tracker: Tracker) -> bool:
+    """Whether the latest message is a short, confident 'cancel' (not a sentence that mentions it)."""
     latest = tracker.latest_message.get("intent") or {}
     return (
         latest.get("name") == "cancel"
@@ -46,6 +49,7 @@ def wants_to_cancel(tracker: Tracker) -> bool:
 
 
 def requested(tracker: Tracker, slot: str) -> bool:
+    """Whether the form is asking for `slot` right now."""
     return bool(tracker.get_slot("requested_slot") == slot)
 
 
@@ -65,11 +69,13 @@ def client_key(tracker: Tracker) -> str | None:
 
 
 def session_marker(tracker: Tracker) -> str:
+    """When the current session started: tickets of one session share a request key."""
     starts = [e.get("timestamp") for e in tracker.events if e.get("event") == "session_started"]
     return str(starts[-1]) if starts else ""
 
 
 def transcript(tracker: Tracker) -> list[Message]:
+    """The conversation as the person and the bot wrote it (button clicks left out)."""
     lines = []
     for event in tracker.events:
         said = str(event.get("text") or "")

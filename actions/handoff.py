@@ -26,6 +26,7 @@ PROACTIVE_CHANNELS = ("slack", "botframework")  # where a reminder can arrive da
 
 @lru_cache(maxsize=1)
 def handoffs() -> Handoffs:
+    """The live-handoff services configured from the environment."""
     return Handoffs.from_env()
 
 

@@ -21,6 +21,7 @@ OPEN_ROUTES = ("/health",)
 
 
 def is_loopback(host: str) -> bool:
+    """Whether `host` only listens on this machine (127.0.0.1, ::1, localhost)."""
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -71,6 +72,7 @@ def _event_problem(event: Any) -> str | None:
 
 
 def guard_action_server(app: Sanic, token: str) -> None:
+    """Makes every route but the open ones require the action server's bearer token."""
     async def check(request: Request) -> HTTPResponse | None:
         if request.path in OPEN_ROUTES:
             return None

@@ -35,6 +35,7 @@ OUTBOX = OutboxCollector(_outbox)
 
 
 async def metrics(_: Request) -> HTTPResponse:
+    """GET /metrics: the action server's Prometheus figures."""
     body, content_type = exposition([OUTBOX])
     return response.raw(body, content_type=content_type)
 
@@ -52,5 +53,6 @@ async def name_conversation(request: Request) -> None:
 
 
 def attach_observability(app: Sanic) -> None:
+    """Adds /metrics and the conversation id of log lines to the action server."""
     app.add_route(metrics, "/metrics", methods=["GET"], name="recovery_bot_metrics")
     app.register_middleware(name_conversation, "request")

@@ -94,6 +94,7 @@ def _entries(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """`python -m bot`: the staff and build commands; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m bot", description="Recovery bot tools.")
     commands = parser.add_subparsers(dest="command", required=True)
     config = commands.add_parser("config", help="print the effective configuration, secrets masked")

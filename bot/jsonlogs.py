@@ -23,6 +23,7 @@ OWN_HANDLER_LOGGERS = ("rasa", "rasa_sdk", "sanic.root", "sanic.error", "sanic.a
 
 
 class ConversationJsonFormatter(JsonFormatter):
+    """Log records as one JSON object a line, with the conversation id when there is one."""
     def __init__(self) -> None:
         super().__init__(
             "%(asctime)s %(levelname)s %(name)s %(message)s",
@@ -33,12 +34,14 @@ class ConversationJsonFormatter(JsonFormatter):
     def add_fields(
         self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
     ) -> None:
+        """Adds the conversation id to the record's fields when there is one."""
         super().add_fields(log_data, record, message_dict)
         conversation = CONVERSATION_ID.get()
         if conversation:
             log_data["conversation_id"] = conversation
 
     def formatException(self, ei: Any) -> str:
+        """The traceback, with contact details masked."""
         return mask_contact_details(str(super().formatException(ei)))
 
 

@@ -39,6 +39,7 @@ MIN_DISTANCE = 0.25  # how far ahead of the runner-up the language must be (ling
 
 @dataclass(frozen=True)
 class LanguageReply:
+    """The answer to a message in another language: said in that language, with a person offered."""
     language: str  # ISO 639-1
     text: str
     person: str  # the title of the button that asks for a person from the support team
@@ -69,6 +70,7 @@ def warm_up() -> None:
 
 @lru_cache(maxsize=1)
 def replies() -> dict[str, LanguageReply]:
+    """The reply for each language the bot recognises, by ISO 639-1 code."""
     data = yaml.safe_load(REPLIES_FILE.read_text(encoding="utf-8"))
     return {code: LanguageReply(code, entry["text"], entry["person"]) for code, entry in data.items()}
 

@@ -55,6 +55,7 @@ class OutboxCollector(Collector):
         self.read = read
 
     def collect(self) -> Iterable[Metric]:
+        """The ticket outbox's gauges, read now (outbox_up 0 when the database is down)."""
         try:
             state = self.read()
         except Exception:  # the database is down: say so instead of failing the whole scrape

@@ -36,6 +36,7 @@ class Redaction:
 
     @property
     def masked(self) -> bool:
+        """Whether anything was masked."""
         return bool(self.kinds)
 
 

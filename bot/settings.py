@@ -8,6 +8,8 @@ range, a channel or dashboard half configured) raises ConfigurationError naming 
 the servers build every section at start-up (`Configuration.from_env()`), so they stop there.
 `python -m bot config` (`make config`) prints the effective configuration, secrets masked.
 The table of variables in docs/configuration.md follows this module.
+
+Over 300 lines: it is the one reader of the environment, one small class per part of the bot.
 """
 
 from __future__ import annotations
@@ -78,6 +80,8 @@ class EnvSection(BaseSettings):
     title: ClassVar[str] = ""
 
     class Config:
+        """Sections are values: read once, never changed in place."""
+
         frozen = True
         extra = "forbid"
 
@@ -85,10 +89,12 @@ class EnvSection(BaseSettings):
         def customise_sources(
             cls, init_settings: Callable[..., Any], env_settings: Any, file_secret_settings: Any
         ) -> tuple[Callable[..., Any], ...]:
+            """Values passed in, then this module's reading of the environment (blank is unset)."""
             return init_settings, _read_environment
 
     @classmethod
     def from_env(cls: type[Section]) -> Section:
+        """The section as the environment sets it; ConfigurationError names each bad variable."""
         try:
             return cls()
         except ValidationError as error:
@@ -240,10 +246,12 @@ class TeamsSettings(EnvSection):
 
     @property
     def on(self) -> bool:
+        """Whether the Teams channel is configured."""
         return bool(self.app_id)
 
     @property
     def token_url(self) -> str:
+        """Where the bot gets its token from Microsoft's identity platform."""
         return f"{self.login_url}/{self.tenant_id}/oauth2/v2.0/token"
 
 
@@ -366,6 +374,7 @@ class OperationsSettings(EnvSection):
 
     @property
     def dashboard_on(self) -> bool:
+        """Whether the staff dashboard has a token or a user and password to check."""
         return bool(self.staff_token or (self.staff_user and self.staff_password))
 
 

@@ -25,6 +25,7 @@ def prepare_environment(settings: Settings) -> None:
 
 
 def main() -> None:
+    """`python -m rasa_addons`: Rasa's command line, with the project's settings applied first."""
     try:
         Configuration.from_env()  # every variable checked before Rasa starts
     except ConfigurationError as unusable:

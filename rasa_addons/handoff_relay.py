@@ -46,6 +46,7 @@ AGENT = {"sender": "support"}
 
 
 class Relay:
+    """Keeps the bot silent while an agent holds a conversation, and delivers the agent's replies."""
     def __init__(self, handoffs: Handoffs, forwarder: Forwarder | None, policy: RetryPolicy) -> None:
         self.handoffs = handoffs
         self.forwarder = forwarder
@@ -188,6 +189,7 @@ class Relay:
             await self.agent.tracker_store.save(tracker)
 
     async def _hand_back(self, handoff: Handoff, by: str) -> None:
+        assert handoff.id is not None, "handoffs read from the store have their id"
         ended = await asyncio.to_thread(self.handoffs.store.end, handoff.id, by)
         if not ended or self.agent is None:
             return

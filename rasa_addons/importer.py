@@ -33,6 +33,9 @@ def project_domain(root: Path = PROJECT_ROOT) -> Domain:
 class FeatureFolders(RasaFileImporter):
     """RasaFileImporter over domain.yml plus data/<feature>/domain.yml."""
 
+    _nlu_files: list[str]  # set by RasaFileImporter, which has no type annotations
+    _story_files: list[str]
+
     def __init__(
         self,
         config_file: str | None = None,
@@ -47,6 +50,7 @@ class FeatureFolders(RasaFileImporter):
         self._story_files = [path for path in self._story_files if path not in self._feature_domains]
 
     def get_domain(self) -> Domain:
+        """The root domain merged with every feature's domain."""
         domain = super().get_domain()
         for path in sorted(set(self._feature_domains)):
             domain = domain.merge(Domain.load(path))

@@ -39,6 +39,8 @@ MUTEX_SECONDS = 5.0
 class EnvSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore at TRACKER_DB_URL (or the `url` endpoints.yml gives), with pre-pinged connections."""
 
+    engine: sa.engine.Engine
+
     def __init__(self, host: str | None = None, **kwargs: Any) -> None:
         patches.apply()
         url = host or Settings.from_env().tracker_db_url
@@ -88,7 +90,8 @@ class AtomicRedisLockStore(RedisLockStore):
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         with self._mutex(conversation_id):
-            return super().issue_ticket(conversation_id, lock_lifetime)
+            ticket: int = super().issue_ticket(conversation_id, lock_lifetime)
+            return ticket
 
     def update_lock(self, conversation_id: str) -> None:
         with self._mutex(conversation_id):
@@ -113,7 +116,10 @@ class EnvLockStore(LockStore):
         self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME, wait_time_in_seconds: float = 1
     ) -> AbstractAsyncContextManager[TicketLock]:
         """The only method Rasa's server and processor call: the chosen store's ticket lock."""
-        return self.store.lock(conversation_id, lock_lifetime, wait_time_in_seconds)
+        lock: AbstractAsyncContextManager[TicketLock] = self.store.lock(
+            conversation_id, lock_lifetime, wait_time_in_seconds
+        )
+        return lock
 
     def get_lock(self, conversation_id: str) -> TicketLock | None:
         return self.store.get_lock(conversation_id)

@@ -7,12 +7,11 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import settings as hypothesis_settings
-from spacy.language import Language
 
-from bot.nlp.builder import create_pipeline
 from tools.databases import PostgresUnavailable, throwaway_postgres
 from tools.stack import DEFAULT_MODEL, ONE_ADDRESS_LOAD_ENV, Stack, isolated_settings
 
@@ -22,6 +21,9 @@ hypothesis_settings.register_profile("ci", derandomize=True, database=None)
 # `make check` (the inner loop) tries fewer examples; `make test` and CI the full number.
 hypothesis_settings.register_profile("check", max_examples=20)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 BROWSER_TESTS = Path(__file__).parent / "browser"
 
@@ -35,6 +37,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def nlp() -> Language:
+    # imported here: spaCy (and the TensorFlow that thinc imports with it) costs seconds, which
+    # the xdist controller and the tests that need no pipeline are spared
+    from bot.nlp.builder import create_pipeline
+
     return create_pipeline()
 
 

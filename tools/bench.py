@@ -13,6 +13,9 @@ round-robin, sharing conversations in PostgreSQL and the ticket lock in Redis, t
 PostgreSQL. The starter bot runs as `rasa init` makes it: one server, in-memory stores.
 
 `--ablation` measures instead what each pipeline component costs (tools/ablation.py).
+
+Over 300 lines: one benchmark run and its report; its reusable parts are tools/load.py,
+tools/bench_breakdown.py and tools/bench_stores.py.
 """
 
 from __future__ import annotations

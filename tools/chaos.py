@@ -17,6 +17,8 @@ restart's time until the service answered again, and the error replies people sa
 
 PostgreSQL and Redis are this machine's shared services: other people's tests fail while they
 restart. `--no-services` leaves them alone (only the Rasa server is killed). Only 127.0.0.1.
+
+Over 300 lines: one scenario, read top to bottom (services, people, faults, report).
 """
 
 from __future__ import annotations

@@ -2,6 +2,9 @@
 
 `python -m tools.stack run` is what `make run` calls; tests, the evaluation and the
 benchmark use `Stack` to bring up real servers on ports of their choosing.
+
+Over 300 lines: `Stack` is one lifecycle (start both servers, wait, keep their logs, stop
+them), and the two commands below are its thin callers.
 """
 
 from __future__ import annotations

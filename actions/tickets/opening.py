@@ -140,6 +140,7 @@ class ActionAskTicketDescription(Action):
 
 
 def ticket_request(tracker: Tracker) -> TicketRequest:
+    """The ticket request the form's slots and the conversation make."""
     is_admin = tracker.get_slot("is_admin")
     return TicketRequest(
         channel=tracker.get_latest_input_channel() or "unknown",

@@ -43,6 +43,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def add_commands(commands: Any) -> None:
+    """Adds the `report` command to `python -m bot`."""
     report = commands.add_parser("report", help="the dashboard's figures (JSON or CSV)")
     report.add_argument("--since", default="7d", help="7d, 24h, 30m or an ISO date (default 7d)")
     report.add_argument("--format", choices=("json", "csv"), default="json")

@@ -52,6 +52,7 @@ class PathOutcome:
 
 @dataclass
 class Conversation:
+    """One conversation as the analytics count it: channel, times, outcome."""
     sender_id: str
     channel: str = "unknown"
     started_at: float = 0.0
@@ -68,6 +69,7 @@ class Conversation:
 
     @property
     def day(self) -> date:
+        """The UTC day the conversation started on."""
         return datetime.fromtimestamp(self.started_at, timezone.utc).date()
 
     @property
@@ -80,6 +82,7 @@ class Conversation:
         return not (self.it_worked or self.ticket) and now - self.last_event_at >= idle_seconds
 
     def add(self, event: Event) -> None:
+        """Takes one stored event of this conversation into account."""
         self.last_event_at = max(self.last_event_at, event.timestamp)
         handler = getattr(self, f"_on_{event.type_name}", None)
         if handler is not None:

@@ -34,6 +34,7 @@ class HandoffRecord:
 
     @property
     def day(self) -> date:
+        """The UTC day the handoff started on."""
         return self.started_at.date()
 
     @property
@@ -54,6 +55,7 @@ class FeedbackRecord:
 
     @property
     def day(self) -> date:
+        """The UTC day the answer was given on."""
         return self.created_at.date()
 
 

@@ -4,6 +4,8 @@
 `python -m bot report` both print. Rates are shares of the conversations of the row (the
 feedback rate: of the answers). A handoff counts on the day and channel it started, an
 answer on the day and channel it was given.
+
+Over 300 lines: the rows, the report that adds them up and its tables are one calculation.
 """
 
 from __future__ import annotations
@@ -77,6 +79,7 @@ class Row:
     latencies: list[float] = field(default_factory=list)
 
     def add(self, conversation: Conversation) -> None:
+        """Counts one conversation in this row."""
         self.conversations += 1
         self.messages += conversation.messages
         self.contained += conversation.contained
@@ -84,15 +87,18 @@ class Row:
         self.latencies.extend(conversation.latencies)
 
     def add_handoff(self, handoff: HandoffRecord) -> None:
+        """Counts one handoff in this row."""
         self.handoffs += 1
         self.handed_back += handoff.handed_back
         self.agent_replies += handoff.agent_replies
 
     def add_feedback(self, answer: FeedbackRecord) -> None:
+        """Counts one "did this help?" answer in this row."""
         self.feedback_helped += answer.helped
         self.feedback_not_helped += not answer.helped
 
     def as_dict(self) -> dict[str, Any]:
+        """The row as the dashboard and the CSV export show it."""
         answers = self.feedback_helped + self.feedback_not_helped
         return {
             "day": self.day,
@@ -115,6 +121,7 @@ class Row:
 
 @dataclass
 class Report:
+    """The dashboard's figures for a period, per day and channel."""
     since: datetime
     until: datetime
     rows: dict[tuple[str, str], Row] = field(default_factory=dict)
@@ -139,6 +146,7 @@ class Report:
         )
 
     def add(self, conversation: Conversation, idle_seconds: float) -> None:
+        """Counts one conversation in its day's rows and its paths' figures."""
         for row in self._rows_of(conversation.day, conversation.channel):
             row.add(conversation)
         for outcome in conversation.paths:
@@ -151,19 +159,23 @@ class Report:
             self.not_understood[shown_text(text)] += 1
 
     def add_handoff(self, handoff: HandoffRecord) -> None:
+        """Counts one handoff in its day's rows, and how it ended."""
         for row in self._rows_of(handoff.day, handoff.channel):
             row.add_handoff(handoff)
         self.handoffs_ended_by[handoff.ended_by or "still with an agent"] += 1
 
     def add_feedback(self, answer: FeedbackRecord) -> None:
+        """Counts one "did this help?" answer in its day's rows and by path."""
         for row in self._rows_of(answer.day, answer.channel):
             row.add_feedback(answer)
         self.answers[(answer.moment, answer.recovery_path or "(no path)", answer.channel, answer.helped)] += 1
 
     def daily(self) -> list[dict[str, Any]]:
+        """One row per day and channel, oldest first."""
         return [self.rows[key].as_dict() for key in sorted(self.rows)]
 
     def paths(self) -> list[dict[str, Any]]:
+        """Per recovery path: how often it was served and how often it worked."""
         return [
             {
                 "path": path,
@@ -176,6 +188,7 @@ class Report:
         ]
 
     def handoffs(self) -> dict[str, Any]:
+        """The live handoff's figures for the period."""
         total = self.total
         return {
             "started": total.handoffs,
@@ -224,6 +237,7 @@ class Report:
         }
 
     def as_dict(self) -> dict[str, Any]:
+        """The whole report as JSON-ready data."""
         return {
             "since": self.since.isoformat(),
             "until": self.until.isoformat(),
@@ -285,6 +299,7 @@ def build_report(
 
 
 def to_csv(rows: Iterable[dict[str, Any]]) -> str:
+    """`rows` as CSV with a header line (empty when there are no rows)."""
     rows = list(rows)
     out = io.StringIO()
     if rows:

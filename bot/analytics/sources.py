@@ -100,6 +100,7 @@ class OutboxState:
     oldest_pending_at: datetime | None
 
     def as_dict(self) -> dict[str, Any]:
+        """The figures as JSON-ready data."""
         return {
             "pending": self.pending,
             "retrying": self.retrying,

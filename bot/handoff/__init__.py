@@ -43,32 +43,39 @@ class Handoffs:
 
     @classmethod
     def from_env(cls) -> Handoffs:
+        """The handoff services on the ticket database and settings of the environment."""
         return cls(Database(Settings.from_env().tickets_db_url), HandoffSettings.from_env())
 
     @cached_property
     def hours(self) -> SupportHours:
+        """The support team's hours (SUPPORT_HOURS, SUPPORT_TIMEZONE)."""
         return SupportHours.parse(self.settings.hours, self.settings.timezone)
 
     @cached_property
     def store(self) -> HandoffStore:
+        """The live handoffs and the agent messages for them."""
         return HandoffStore(self.db, self._now)
 
     @cached_property
     def comments(self) -> CommentOutbox:
+        """The outbox of comments for the helpdesk's tickets."""
         return CommentOutbox(self.db, self._now)
 
     @cached_property
     def feedback(self) -> FeedbackStore:
+        """The "did this help?" answers."""
         return FeedbackStore(self.db, self._now)
 
     @cached_property
     def reminders(self) -> ReminderStore:
+        """The scheduled follow-up messages."""
         return ReminderStore(self.db, self._now)
 
     def _now(self) -> datetime:
         return self.clock()
 
     def live_now(self) -> bool:
+        """Whether the support team is in right now."""
         return self.hours.is_open(self.clock())
 
 

@@ -55,6 +55,7 @@ def _guarded(command: Any) -> Any:
 
 
 def add_commands(commands: Any) -> None:
+    """Adds the `handoff` commands (kept agent replies, feedback) to `python -m bot`."""
     handoff = commands.add_parser("handoff", help="live handoff: kept agent replies, feedback")
     sub = handoff.add_subparsers(dest="handoff_command", required=True)
     sub.add_parser("kept", help="agent replies that reached no conversation").set_defaults(

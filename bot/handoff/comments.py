@@ -35,12 +35,14 @@ LEASE = timedelta(seconds=60)
 
 @dataclass(frozen=True)
 class Sent:
+    """What happened to one comment sent to the helpdesk."""
     key: str
     outcome: str  # DELIVERED, REJECTED or PENDING (to be retried)
     detail: str = ""
 
 
 class CommentOutbox:
+    """Comments waiting to be added to helpdesk tickets, sent once each, retried until they land."""
     def __init__(self, db: Database, clock: Callable[[], datetime] = utcnow) -> None:
         self.db = db
         self.clock = clock
@@ -57,6 +59,7 @@ class CommentOutbox:
         return True
 
     def add_for(self, ticket_public_id: str, key: str, body: str) -> bool:
+        """Queues a comment for the ticket with this public id; ValueError when there is none."""
         with self.db.session() as session:
             ticket_id = ticket_row_id(session, ticket_public_id)
         if ticket_id is None:
@@ -64,6 +67,7 @@ class CommentOutbox:
         return self.add(ticket_id, key, body)
 
     def comments(self, ticket_id: int) -> list[TicketComment]:
+        """The comments queued for a ticket, oldest first."""
         with self.db.session() as session:
             return list(
                 session.scalars(

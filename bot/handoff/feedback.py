@@ -18,6 +18,7 @@ COMMENT_MAX_CHARS = 1000
 
 
 class FeedbackStore:
+    """The "did this help?" answers in the ticket database."""
     def __init__(self, db: Database, clock: Callable[[], datetime] = utcnow) -> None:
         self.db = db
         self.clock = clock
@@ -46,5 +47,6 @@ class FeedbackStore:
         return answer
 
     def answers(self) -> list[Feedback]:
+        """Every answer, oldest first."""
         with self.db.session() as session:
             return list(session.scalars(select(Feedback).order_by(feedback.c.id)))

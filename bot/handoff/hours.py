@@ -51,6 +51,7 @@ class SupportHours:
         return cls(frozenset(days), _clock(match["start"]), _clock(match["end"]), tz)
 
     def is_open(self, now: datetime) -> bool:
+        """Whether the team is in at `now` (in the team's time zone)."""
         local = now.astimezone(self.zone)
         return local.weekday() in self.days and self.start <= local.time() < self.end
 

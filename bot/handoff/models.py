@@ -117,6 +117,7 @@ reminders = Table(
 
 @dataclass
 class Handoff:
+    """A conversation handed to an agent through its ticket."""
     ticket_id: int
     sender_id: str
     channel: str
@@ -132,6 +133,7 @@ class Handoff:
 
 @dataclass
 class AgentMessage:
+    """A reply an agent wrote on the helpdesk, on its way into the conversation."""
     helpdesk: str
     external_id: str
     reference: str
@@ -150,6 +152,7 @@ class AgentMessage:
 
 @dataclass
 class TicketComment:
+    """A comment for a ticket (the person's message, or a note for the agent) in the outbox."""
     ticket_id: int
     key: str
     public: bool
@@ -166,6 +169,7 @@ class TicketComment:
 
 @dataclass
 class Feedback:
+    """One "did this help?" answer."""
     created_at: datetime
     sender_id: str
     channel: str
@@ -179,6 +183,7 @@ class Feedback:
 
 @dataclass
 class Reminder:
+    """A message the bot sends later (a follow-up while waiting for an agent)."""
     sender_id: str
     channel: str
     address: str

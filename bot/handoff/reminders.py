@@ -39,6 +39,7 @@ WAITS = {"waiting_period": Wait("waiting_period", 30), "tenant_recovery": Wait("
 
 
 class ReminderStore:
+    """Scheduled follow-up messages, claimed by one server each when due."""
     def __init__(self, db: Database, clock: Callable[[], datetime] = utcnow) -> None:
         self.db = db
         self.clock = clock
@@ -76,6 +77,7 @@ class ReminderStore:
         return reminder
 
     def claim_due(self) -> list[Reminder]:
+        """The reminders that are due, claimed for this server for a while."""
         now = self.clock()
         with self.db.session() as session:
             due = list(
@@ -93,9 +95,11 @@ class ReminderStore:
         return [r for r in due if take(self.db, reminders, r.id, now, LEASE, pending)]
 
     def sent(self, reminder: Reminder) -> None:
+        """Marks a reminder as sent."""
         self._update(reminder, state=DELIVERED, sent_at=self.clock(), claimed_until=None)
 
     def failed(self, reminder: Reminder, detail: str) -> None:
+        """Records a failed attempt; the reminder is tried again later."""
         self._update(
             reminder,
             attempts=reminder.attempts + 1,
@@ -104,6 +108,7 @@ class ReminderStore:
         )
 
     def pending_for(self, sender_id: str) -> list[Reminder]:
+        """The reminders still waiting for this person."""
         with self.db.session() as session:
             return list(
                 session.scalars(
@@ -112,6 +117,7 @@ class ReminderStore:
             )
 
     def all(self) -> list[Reminder]:
+        """Every reminder, oldest first."""
         with self.db.session() as session:
             return list(session.scalars(select(Reminder).order_by(reminders.c.id)))
 

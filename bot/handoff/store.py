@@ -44,6 +44,7 @@ LEASE = timedelta(seconds=60)
 
 @dataclass(frozen=True)
 class Received:
+    """What became of one agent event from a helpdesk webhook."""
     event: AgentEvent
     outcome: str  # NEW, DUPLICATE or KEPT
     ticket_id: int | None = None  # our ticket's row id, when the reference is known
@@ -58,6 +59,7 @@ class Batch:
 
 
 class HandoffStore:
+    """Live handoffs and the agent messages that arrive for them."""
     def __init__(self, db: Database, clock: Callable[[], datetime] = utcnow) -> None:
         self.db = db
         self.clock = clock
@@ -91,6 +93,7 @@ class HandoffStore:
         return handoff
 
     def live_for(self, sender_id: str) -> Handoff | None:
+        """The person's live handoff, if an agent holds their conversation."""
         with self.db.session() as session:
             found: Handoff | None = session.scalars(
                 select(Handoff).where(handoffs.c.sender_id == sender_id, handoffs.c.state == LIVE)
@@ -98,6 +101,7 @@ class HandoffStore:
             return found
 
     def ticket_of(self, handoff: Handoff) -> Ticket:
+        """The ticket the handoff goes through."""
         with self.db.session() as session:
             ticket: Ticket = session.scalars(select(Ticket).where(tickets.c.id == handoff.ticket_id)).one()
             return ticket
@@ -221,6 +225,7 @@ class HandoffStore:
         return batches
 
     def delivered(self, message: AgentMessage) -> None:
+        """Marks an agent message as delivered into the conversation."""
         now = self.clock()
         with self.db.session() as session:
             session.execute(
@@ -234,6 +239,7 @@ class HandoffStore:
                 )
 
     def kept(self, message: AgentMessage, detail: str) -> None:
+        """Marks an agent message as kept: stored, with no conversation to deliver it to."""
         with self.db.session() as session:
             session.execute(
                 update(agent_messages)

@@ -50,7 +50,9 @@ _CITED_TEXT = ("text", "source")
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's safe loader when PyYAML has it (the wheels do): the same, ten times faster
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     except yaml.YAMLError as error:
         raise PlaybookError(f"{path.name}: not valid YAML: {error}") from error
 

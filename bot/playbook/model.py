@@ -52,6 +52,7 @@ class PlaybookEntry:
     if_this_fails: str | None = None
 
     def applies_to(self, facts: Facts) -> bool:
+        """Whether every condition of the entry holds for `facts`."""
         return all(facts.get(name) in values for name, values in self.when.items())
 
     def rank(self, askable: frozenset[str]) -> Rank:
@@ -86,15 +87,18 @@ class Playbook:
     askable: tuple[str, ...]
 
     def find(self, entry_id: str) -> PlaybookEntry | None:
+        """The entry with this id, or None."""
         return next((entry for entry in self.entries if entry.id == entry_id), None)
 
     def get(self, entry_id: str) -> PlaybookEntry:
+        """The entry with this id; KeyError when there is none."""
         entry = self.find(entry_id)
         if entry is None:
             raise KeyError(entry_id)
         return entry
 
     def rank(self, entry: PlaybookEntry) -> Rank:
+        """How specific `entry` is, given the facts this playbook can ask for."""
         return entry.rank(frozenset(self.askable))
 
     def known(self, facts: Facts) -> dict[str, Any]:

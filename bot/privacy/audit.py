@@ -16,6 +16,7 @@ from typing import Any
 
 
 def subject_hash(subject: str) -> str:
+    """A short, stable hash of a person's address, for the audit file (never the address itself)."""
     return hashlib.sha256(subject.strip().casefold().encode()).hexdigest()[:16]
 
 

@@ -37,6 +37,7 @@ class PersonalData:
 
     @property
     def summary(self) -> str:
+        """What was found, in one line."""
         return f"{len(self.tickets)} ticket(s) and {len(self.conversations)} conversation(s)"
 
 

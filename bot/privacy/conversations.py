@@ -30,6 +30,7 @@ CHUNK = 500  # sender ids per DELETE
 
 
 class Conversations:
+    """The conversations in Rasa's tracker database, as the privacy commands see them."""
     def __init__(self, url: str) -> None:
         self.engine = engine_for(url)
 
@@ -79,4 +80,5 @@ class Conversations:
         return deleted
 
     def dispose(self) -> None:
+        """Closes the database connections."""
         self.engine.dispose()

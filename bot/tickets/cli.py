@@ -29,6 +29,7 @@ NOT_FOUND, FAILED = 1, 2  # exit codes: nothing to act on / could not work at al
 
 
 class CommandError(Exception):
+    """A staff command that cannot be done; its message is printed, and it sets the exit code."""
     def __init__(self, message: str, exit_code: int = NOT_FOUND) -> None:
         super().__init__(message)
         self.exit_code = exit_code
@@ -146,6 +147,7 @@ EXPORT_COLUMNS = (*TICKET_FIELDS, "forwarding_state", "forwarding_attempts", "fo
 
 
 def export_row(record: TicketRecord) -> dict[str, Any]:
+    """A ticket and its forwarding state as one exported row."""
     row: dict[str, Any] = {name: getattr(record.ticket, name) for name in TICKET_FIELDS}
     for name in ("created_at", "closed_at"):
         row[name] = row[name].isoformat() if row[name] else None

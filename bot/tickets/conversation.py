@@ -66,6 +66,7 @@ def remembered_address(texts: Iterable[str]) -> str | None:
 
 
 def is_skip(text: str) -> bool:
+    """Whether the person declined to answer ('skip', 'no', 'nothing to add' ...)."""
     return " ".join(text.lower().strip(" .!").split()) in SKIP_ANSWERS
 
 

@@ -67,8 +67,10 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
+        """A session in a transaction, committed when the block ends without an error."""
         with self._sessions() as session, session.begin():
             yield session
 
     def dispose(self) -> None:
+        """Closes the database connections."""
         self.engine.dispose()

@@ -54,9 +54,11 @@ class TicketDesk:
 
     @classmethod
     def from_env(cls) -> TicketDesk:
+        """The ticket desk on the ticket database and helpdesk of the environment."""
         return cls(Database(Settings.from_env().tickets_db_url), HelpdeskSettings.from_env())
 
     def now(self) -> datetime:
+        """The desk's current time."""
         return self._clock()
 
     def open(self, request: TicketRequest) -> Opened | Refused:
@@ -107,6 +109,7 @@ class TicketDesk:
         self.outbox.requeue(list(public_ids), self.helpdesk.kind, self.now())
 
     def schema_revision(self) -> str | None:
+        """The migration the ticket database is at; None when it is empty."""
         return migrate.current_revision(self.db.engine)
 
     def of_person(self, email: str | None = None, sender_ids: Sequence[str] = ()) -> list[TicketRecord]:
@@ -122,6 +125,7 @@ class TicketDesk:
         return self.store.delete(public_ids)
 
     def forwarding(self) -> Forwarding | None:
+        """The forwarding to the configured helpdesk; None when there is none."""
         if self.forwarder is None:
             return None
         return Forwarding(self.outbox, self.forwarder, RetryPolicy.from_settings(self.helpdesk), self._clock)
@@ -146,5 +150,6 @@ class TicketDesk:
             )
 
     def unreachable(self, error: SQLAlchemyError) -> DatabaseError:
+        """A DatabaseError naming the ticket database (password hidden) and the cause."""
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
         return DatabaseError(f"cannot use the ticket database {display_url(self.db.url)}: {reason}")

@@ -42,6 +42,7 @@ class RetryPolicy:
     max_seconds: float = 600.0
 
     def delay(self, attempts: int, retry_after: float | None, rng: Callable[[], float]) -> float:
+        """Seconds before the next attempt: jittered backoff, or longer when Retry-After asks (capped)."""
         jittered = backoff_seconds(attempts, self.base_seconds, self.max_seconds, rng)
         if retry_after is not None:
             return max(jittered, min(retry_after, MAX_RETRY_AFTER_SECONDS))
@@ -49,6 +50,7 @@ class RetryPolicy:
 
     @classmethod
     def from_settings(cls, settings: HelpdeskSettings) -> RetryPolicy:
+        """The policy of TICKETS_RETRY_BASE_SECONDS and TICKETS_RETRY_MAX_SECONDS."""
         return cls(settings.retry_base_seconds, settings.retry_max_seconds)
 
 
@@ -63,6 +65,7 @@ class Result:
 
 
 class Forwarding:
+    """Sends the outbox's tickets to the helpdesk, retrying with backoff until each lands once."""
     def __init__(
         self,
         outbox: Outbox,
@@ -135,6 +138,7 @@ class ForwardingLoop:
         self._thread = threading.Thread(target=self._run, name="ticket-forwarding", daemon=True)
 
     def start(self) -> None:
+        """Starts the background thread."""
         self._thread.start()
 
     def wake(self) -> None:
@@ -142,6 +146,7 @@ class ForwardingLoop:
         self._wake.set()
 
     def stop(self, timeout: float = 30.0) -> None:
+        """Asks the thread to stop and waits for it (at most `timeout` seconds)."""
         self._stop.set()
         self._wake.set()
         self._thread.join(timeout)

@@ -17,6 +17,7 @@ _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
 def new_ticket_id() -> str:
+    """A new random public ticket id, easy to read out and type."""
     return PREFIX + "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
 
 

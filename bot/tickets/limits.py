@@ -32,6 +32,7 @@ class TicketLimits:
 
     @classmethod
     def from_env(cls) -> TicketLimits:
+        """The limits of the environment, counted in Redis when LOCK_STORE_URL is set."""
         return cls(GuardSettings.from_env(), Settings.from_env().lock_store_url)
 
     def refusal(self, request: TicketRequest) -> Refusal | None:

@@ -19,6 +19,7 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
 def alembic_config(engine: Engine) -> Config:
+    """Alembic's configuration for the ticket database behind `engine`."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", str(engine.url).replace("%", "%%"))
@@ -26,6 +27,7 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrates the ticket database up to `revision` (the newest by default)."""
     with engine.connect() as connection:
         config = alembic_config(engine)
         config.attributes["connection"] = connection
@@ -34,6 +36,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def downgrade(engine: Engine, revision: str) -> None:
+    """Migrates the ticket database down to `revision`."""
     with engine.connect() as connection:
         config = alembic_config(engine)
         config.attributes["connection"] = connection
@@ -42,6 +45,7 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 
 def head_revision(engine: Engine) -> str | None:
+    """The newest migration's revision."""
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
 
 

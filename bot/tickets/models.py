@@ -69,6 +69,7 @@ class UTCDateTime(TypeDecorator):  # type: ignore[misc]  # SQLAlchemy 1.4 ships 
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Stores a time as UTC."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -76,6 +77,7 @@ class UTCDateTime(TypeDecorator):  # type: ignore[misc]  # SQLAlchemy 1.4 ships 
         return value.astimezone(timezone.utc)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Reads a stored time back as UTC."""
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
@@ -92,9 +94,11 @@ class EnumText(TypeDecorator):  # type: ignore[misc]
         self.enum = enum
 
     def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        """Stores the enum member's value."""
         return None if value is None else str(self.enum(value).value)
 
     def process_result_value(self, value: str | None, dialect: Any) -> Enum | None:
+        """Reads a stored value back as the enum member."""
         return None if value is None else self.enum(value)
 
 

@@ -51,6 +51,7 @@ class Failure:
 
 
 class Outbox:
+    """The deliveries of tickets to the helpdesk: what is due, and what each attempt did."""
     def __init__(self, db: Database) -> None:
         self.db = db
 

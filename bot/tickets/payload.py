@@ -38,14 +38,17 @@ class TicketPayload:
 
     @property
     def public_id(self) -> str:
+        """The ticket's public id, as the person was told it."""
         return self.ticket.public_id
 
     @property
     def secrets_masked(self) -> tuple[str, ...]:
+        """The kinds of secret masked in what the person wrote."""
         return tuple(kind for kind in self.ticket.secrets_masked.split(",") if kind)
 
     @property
     def subject(self) -> str:
+        """The helpdesk ticket's subject line."""
         ticket = self.ticket
         account = ACCOUNT_TYPES.get(ticket.account_type or "", "account type unknown")
         state = LOCKOUT_STATES.get(ticket.lockout_state or "", "lockout state unknown")
@@ -60,6 +63,7 @@ class TicketPayload:
 
     @property
     def body(self) -> str:
+        """The helpdesk ticket's description."""
         ticket = self.ticket
         contact = (
             f"{ticket.contact_name} <{ticket.contact_email}>" if ticket.contact_name else ticket.contact_email
@@ -84,6 +88,7 @@ class TicketPayload:
         return "\n".join(lines)
 
     def as_json(self) -> dict[str, Any]:
+        """The ticket as the webhook's JSON body."""
         ticket = self.ticket
         return {
             "id": ticket.public_id,

@@ -30,6 +30,7 @@ ID_ATTEMPTS = 5  # fresh random ids to try should one already be taken
 
 
 def utcnow() -> datetime:
+    """The current time in UTC (the stores' default clock)."""
     return datetime.now(timezone.utc)
 
 
@@ -39,6 +40,7 @@ class TicketNotFound(LookupError):
 
 @dataclass(frozen=True)
 class Opened:
+    """A ticket the store opened, or had opened before for the same request."""
     ticket: Ticket
     created: bool  # False: the same request had opened it before
 
@@ -53,6 +55,7 @@ class TicketRecord:
 
 
 class TicketStore:
+    """The tickets: opened once per request, looked up by id or owner, closed."""
     def __init__(
         self,
         db: Database,
@@ -100,6 +103,7 @@ class TicketStore:
         return self._by_request_key(request.request_key)
 
     def find(self, public_id: str) -> Ticket | None:
+        """The ticket with this public id, or None."""
         return self._first(tickets.c.public_id == public_id)
 
     def opened_by(self, public_id: str, sender_id: str) -> bool:

@@ -24,6 +24,7 @@ _BY_MAIL = {MailKind.PERSONAL: PERSONAL, MailKind.SCHOOL_OR_PUBLIC: WORK_SCHOOL}
 
 
 def decide(probabilities: Probabilities, text: str, is_admin: bool | None) -> str | None:
+    """The account type to fill, from the classifier and the mail addresses in `text`; None if unsure."""
     best = max(probabilities, key=probabilities.__getitem__)
     if best != NONE and probabilities[best] >= FILL_AT:
         return best

@@ -51,6 +51,7 @@ def _domains() -> _Domains:
 
 
 def kind_of_domain(domain: str) -> MailKind:
+    """Whose `domain` is: Microsoft's consumer mail, a school or public body, a company, a free mailbox."""
     domain = domain.strip(".").lower()
     domains = _domains()
     if domain in domains.personal:

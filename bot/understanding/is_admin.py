@@ -16,5 +16,6 @@ _VALUES = {"true": True, "false": False}
 
 
 def decide(probabilities: Probabilities) -> bool | None:
+    """Whether the person is an admin, when the classifier is sure enough; else None."""
     best = max(probabilities, key=probabilities.__getitem__)
     return _VALUES[best] if best != NONE and probabilities[best] >= FILL_AT else None

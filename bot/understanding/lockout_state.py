@@ -19,5 +19,6 @@ FILL_AT = 0.5
 
 
 def decide(probabilities: Probabilities) -> str | None:
+    """The lockout state to fill, when the classifier is sure enough; else None."""
     best = max(probabilities, key=probabilities.__getitem__)
     return best if best != NONE and probabilities[best] >= FILL_AT else None

@@ -110,10 +110,12 @@ class SlotModel:
         return readings
 
     def save(self, path: Path) -> None:
+        """Writes the model to `path`."""
         path.write_bytes(pickle.dumps(self))
 
     @staticmethod
     def load(path: Path) -> SlotModel:
+        """The model written to `path` by `save`."""
         model: Any = pickle.loads(path.read_bytes())
         assert isinstance(model, SlotModel)
         return model

@@ -14,5 +14,6 @@ FILL_AT = 0.4
 
 
 def decide(probabilities: Probabilities) -> str | None:
+    """The situation to fill, when the classifier is sure enough; else None."""
     best = max(probabilities, key=probabilities.__getitem__)
     return best if best != NONE and probabilities[best] >= FILL_AT else None

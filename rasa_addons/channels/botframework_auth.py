@@ -28,6 +28,7 @@ class NotFromBotFramework(Exception):
 
 
 class BotFrameworkTokenValidator:
+    """Checks the Bot Framework's signed tokens on Teams messages (keys fetched and cached)."""
     def __init__(self, app_id: str, openid_url: str) -> None:
         self.app_id = app_id
         self.openid_url = openid_url

@@ -23,8 +23,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.handoff.models import REPLY
-from bot.handoff.store import DUPLICATE, KEPT, NEW, Received
+from bot.handoff.models import KEPT, REPLY
+from bot.handoff.store import DUPLICATE, NEW, Received
 from bot.handoff.webhooks import PARSERS, NotVerified, UnreadablePayload, agent_events, verify
 from rasa_addons import handoff_relay
 from rasa_addons.guards.channel import GuardedChannel
@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 
 class HelpdeskWebhookInput(GuardedChannel):
+    """The helpdesks' webhooks for agent replies (see the module docstring)."""
     @classmethod
     def name(cls) -> str:
         return "helpdesk"

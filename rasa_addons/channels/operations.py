@@ -162,7 +162,7 @@ class _ServerWideBlueprint(Blueprint):
     """
 
     def register(self, app: Sanic, options: dict[str, Any]) -> None:
-        super().register(app, options)
+        super().register(app, options)  # type: ignore[no-untyped-call]  # Sanic's is unannotated
         if getattr(app.ctx, _MEASURED, False):
             return
         setattr(app.ctx, _MEASURED, True)
@@ -201,7 +201,7 @@ def _measure(agent: Agent | None) -> None:
             CONVERSATION_ID.reset(conversation)
 
     setattr(measured, _MEASURED, True)
-    agent.handle_message = measured  # type: ignore[method-assign]
+    agent.handle_message = measured
 
 
 async def _metrics(_: Request) -> HTTPResponse:

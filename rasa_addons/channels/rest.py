@@ -50,6 +50,7 @@ def problem_with(body: bytes) -> str | None:
 
 
 class GuardedRestInput(GuardedChannel, RestInput):
+    """Rasa's REST channel behind the message guard."""
     def __init__(self, settings: GuardSettings | None = None) -> None:
         self.settings = settings or GuardSettings.from_env()
 
@@ -61,7 +62,8 @@ class GuardedRestInput(GuardedChannel, RestInput):
         return str(req.json["sender"])
 
     def _extract_input_channel(self, req: Request) -> str:
-        return self.name()
+        name: str = self.name()
+        return name
 
     def guarded_blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().guarded_blueprint(on_new_message)

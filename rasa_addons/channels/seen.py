@@ -17,11 +17,13 @@ REMEMBER_SECONDS = 3600  # Slack's last retry comes about 5 minutes after the fi
 
 
 class SeenKeys(Protocol):
+    """Remembers delivery keys, so a message a service sends twice is answered once."""
     async def first_time(self, key: str) -> bool:
         """True the first time `key` is offered, False for every repeat within the window."""
 
 
 class MemorySeenKeys:
+    """SeenKeys in this process's memory (one server)."""
     def __init__(self, seconds: float = REMEMBER_SECONDS) -> None:
         self.seconds = seconds
         self._expiry: dict[str, float] = {}
@@ -37,6 +39,7 @@ class MemorySeenKeys:
 
 
 class RedisSeenKeys:
+    """SeenKeys in Redis, shared by every server."""
     def __init__(self, url: str, prefix: str, seconds: int = REMEMBER_SECONDS) -> None:
         self.client = redis_asyncio.from_url(url)
         self.prefix = prefix
@@ -47,6 +50,7 @@ class RedisSeenKeys:
 
 
 def seen_keys_from_env(channel: str) -> SeenKeys:
+    """Redis-backed SeenKeys when LOCK_STORE_URL is set, else in memory."""
     settings = Settings.from_env()
     if not settings.lock_store_url:
         return MemorySeenKeys()

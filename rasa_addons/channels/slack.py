@@ -39,6 +39,7 @@ MAX_RETRIES = 3
 
 
 def slack_client(settings: SlackSettings) -> AsyncWebClient:
+    """The Slack Web API client, retrying on rate limits and server errors."""
     return AsyncWebClient(
         token=settings.bot_token,
         base_url=settings.api_url,

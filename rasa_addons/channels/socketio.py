@@ -39,6 +39,7 @@ def accepted_session_id(requested: Any) -> str:
 
 
 class PersistentSocketIOInput(GuardedChannel, SocketIOInput):
+    """Rasa's Socket.IO channel behind the message guard, with session persistence that works."""
     def guarded_blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().guarded_blueprint(on_new_message)
         settings = GuardSettings.from_env()

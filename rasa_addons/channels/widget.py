@@ -32,6 +32,7 @@ WIDGET_CHANNEL = "socketio"  # the Rasa channel the widget's messages arrive thr
 
 
 class WebChatWidget(GuardedChannel):
+    """Serves the chat widget: its script, demo page, configuration and history."""
     @classmethod
     def name(cls) -> str:
         return "widget"

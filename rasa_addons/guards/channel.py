@@ -51,4 +51,5 @@ class GuardedChannel(InputChannel):
 
 
 def is_guarded(channel: Any) -> bool:
+    """Whether `channel` is a GuardedChannel that keeps GuardedChannel's `blueprint`."""
     return isinstance(channel, GuardedChannel) and type(channel).blueprint is GuardedChannel.blueprint

@@ -27,7 +27,7 @@ KEY_FILE = "client-key.secret"  # in RECOVERY_BOT_VAR_DIR
 def address_of(request: Request, settings: GuardSettings) -> str:
     """The client's address: the trusted proxy's header when configured, else the peer."""
     if settings.trusted_proxy_header:
-        forwarded = request.headers.get(settings.trusted_proxy_header, "")
+        forwarded: str = request.headers.get(settings.trusted_proxy_header, "")
         last = forwarded.split(",")[-1].strip()
         if last:
             return last

@@ -45,6 +45,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 @dataclass(frozen=True)
 class Replies:
+    """What the guard answers instead of the bot (texts from the replies file)."""
     secret_masked: str
     slow_down: str
     too_long: str
@@ -73,6 +74,7 @@ def _clean_data(value: Any) -> Any:
 
 
 class MessageGuard:
+    """Limits message rates and sizes and masks secrets before a message reaches the bot."""
     def __init__(self, settings: GuardSettings, replies: Replies, redis_url: str = "") -> None:
         self.settings = settings
         self.replies = replies

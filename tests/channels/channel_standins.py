@@ -23,7 +23,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
-from pytest_httpserver import HTTPServer
+from local_http import LocalHTTPServer
 from werkzeug import Request, Response
 
 from bot.playbook import default_playbook
@@ -51,7 +51,7 @@ class Cloud:
     """The stand-in for Slack's and Microsoft's servers (pytest-httpserver, threaded)."""
 
     def __init__(self) -> None:
-        self.server = HTTPServer("127.0.0.1", free_port(), threaded=True)
+        self.server = LocalHTTPServer("127.0.0.1", free_port(), threaded=True)
         self.captured: list[Captured] = []
         self.lock = threading.Lock()
         self.refusals: dict[str, int] = {}  # path fragment -> how many 429s are still to answer

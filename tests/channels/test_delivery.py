@@ -16,8 +16,8 @@ from pytest_httpserver import HTTPServer
 from rasa_addons.channels.backoff import MAX_ATTEMPTS, GaveUp, post_json, wait_seconds
 from rasa_addons.channels.seen import MemorySeenKeys, RedisSeenKeys
 from rasa_addons.channels.socketio import accepted_session_id
+from tools.databases import REDIS_URL  # TEST_REDIS_URL
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 T = TypeVar("T")
 
 

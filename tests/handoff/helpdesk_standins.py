@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import requests
-from pytest_httpserver import HTTPServer
+from local_http import LocalHTTPServer
 from werkzeug import Request, Response
 
 from tools.stack import free_port
@@ -64,7 +64,7 @@ class Helpdesk:
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
-        self.server = HTTPServer("127.0.0.1", free_port(), threaded=True)
+        self.server = LocalHTTPServer("127.0.0.1", free_port(), threaded=True)
         self.tickets: dict[str, StandInTicket] = {}
         self.lock = threading.Lock()
         self.bot_url = ""

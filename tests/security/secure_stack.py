@@ -14,6 +14,7 @@ from typing import Any
 
 import requests
 import socketio
+from local_http import LocalHTTPServer
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -26,7 +27,9 @@ ACTION_TOKEN = secrets.token_urlsafe(24)
 class RecordingHelpdesk:
     """A webhook helpdesk that accepts every ticket and keeps the raw requests."""
 
-    server: HTTPServer = field(default_factory=lambda: HTTPServer("127.0.0.1", free_port(), threaded=True))
+    server: HTTPServer = field(
+        default_factory=lambda: LocalHTTPServer("127.0.0.1", free_port(), threaded=True)
+    )
     requests: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 import requests
-from pytest_httpserver import HTTPServer
+from local_http import LocalHTTPServer
 from werkzeug import Request, Response
 
 from bot.settings import PROJECT_ROOT
@@ -44,7 +44,7 @@ class Helpdesk:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        self.server = HTTPServer(host="127.0.0.1", port=self.port, threaded=True)
+        self.server = LocalHTTPServer(host="127.0.0.1", port=self.port, threaded=True)
         self.server.expect_request("/tickets", method="POST").respond_with_handler(self.receive)
 
     def receive(self, request: Request) -> Response:

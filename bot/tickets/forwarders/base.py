@@ -24,6 +24,7 @@ BODY_EXCERPT_CHARS = 300
 
 
 class ForwardingError(Exception):
+    """A helpdesk call that failed; `retryable` says whether trying again can help."""
     def __init__(
         self,
         detail: str,
@@ -103,6 +104,7 @@ class Forwarder(ABC):
 
     @staticmethod
     def json_of(response: requests.Response) -> Any:
+        """The response's JSON body, or None when it has none."""
         try:
             return response.json()
         except ValueError:

@@ -15,6 +15,7 @@ from bot.tickets.payload import TicketPayload
 
 
 class JiraForwarder(Forwarder):
+    """Opens tickets as Jira Service Management customer requests."""
     name = "jira"
     required = (
         ("url", "HELPDESK_URL"),
@@ -30,6 +31,7 @@ class JiraForwarder(Forwarder):
         return f"{self.settings.url}/rest/servicedeskapi/request"
 
     def create(self, ticket: TicketPayload, idempotency_key: str) -> str:
+        """Opens the customer request; returns its issue key."""
         body = {
             "serviceDeskId": self.settings.jira_service_desk_id,
             "requestTypeId": self.settings.jira_request_type_id,
@@ -44,6 +46,7 @@ class JiraForwarder(Forwarder):
         return str(answer["issueKey"])
 
     def find(self, ticket: TicketPayload) -> str | None:
+        """The key of the request opened for this ticket before, if any."""
         params = {
             "serviceDeskId": self.settings.jira_service_desk_id,
             "searchTerm": ticket.public_id,
@@ -68,6 +71,7 @@ class JiraForwarder(Forwarder):
         return None
 
     def add_comment(self, reference: str, body: str, *, public: bool) -> None:
+        """Adds a comment to the request (for the customer when `public`)."""
         url = f"{self._requests_url}/{reference}/comment"
         headers = {"Accept": "application/json"}
         self.request("POST", url, json={"body": body, "public": public}, auth=self.auth, headers=headers)

@@ -15,6 +15,7 @@ _JSON = {"Accept": "application/json"}
 
 
 class ServiceNowForwarder(Forwarder):
+    """Opens tickets as ServiceNow incidents."""
     name = "servicenow"
     required = (("url", "HELPDESK_URL"), ("user", "HELPDESK_USER"), ("token", "HELPDESK_TOKEN"))
     can_find = True
@@ -24,6 +25,7 @@ class ServiceNowForwarder(Forwarder):
         return f"{self.settings.url}/api/now/table/incident"
 
     def create(self, ticket: TicketPayload, idempotency_key: str) -> str:
+        """Opens the incident; returns its number."""
         body = {
             "short_description": ticket.subject,
             "description": ticket.body,
@@ -41,6 +43,7 @@ class ServiceNowForwarder(Forwarder):
             ) from error
 
     def find(self, ticket: TicketPayload) -> str | None:
+        """The number of the incident opened for this ticket before, if any."""
         params = {
             "sysparm_query": f"correlation_id={ticket.public_id}",
             "sysparm_fields": "number,sys_id",

@@ -26,11 +26,13 @@ TIMESTAMP_HEADER = "X-Recovery-Bot-Timestamp"
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
+    """The signature header of a webhook call: HMAC-SHA256 over the timestamp and the body."""
     digest = hmac.new(secret.encode("utf-8"), f"v1:{timestamp}:".encode() + body, hashlib.sha256)
     return f"v1={digest.hexdigest()}"
 
 
 class WebhookForwarder(Forwarder):
+    """Posts tickets, signed, to any HTTPS endpoint."""
     name = "webhook"
     required = (("url", "HELPDESK_URL"), ("webhook_secret", "HELPDESK_WEBHOOK_SECRET"))
 
@@ -44,6 +46,7 @@ class WebhookForwarder(Forwarder):
         self._clock = clock
 
     def create(self, ticket: TicketPayload, idempotency_key: str) -> str:
+        """Posts the signed ticket; returns the id the endpoint answers (else the public id)."""
         body = json.dumps(ticket.as_json(), sort_keys=True, separators=(",", ":")).encode("utf-8")
         timestamp = str(int(self._clock()))
         headers = {

@@ -17,12 +17,14 @@ TAGS = ["mfa_recovery_bot"]
 
 
 class ZendeskForwarder(Forwarder):
+    """Opens tickets as Zendesk requests."""
     name = "zendesk"
     required = (("url", "HELPDESK_URL"), ("user", "HELPDESK_USER"), ("token", "HELPDESK_TOKEN"))
     can_find = True
 
     @property
     def auth(self) -> tuple[str, str]:
+        """Zendesk's API-token credentials."""
         return (f"{self.settings.user}/token", self.settings.token)
 
     @property
@@ -30,6 +32,7 @@ class ZendeskForwarder(Forwarder):
         return f"{self.settings.url}/api/v2/tickets.json"
 
     def create(self, ticket: TicketPayload, idempotency_key: str) -> str:
+        """Opens the Zendesk ticket; returns its id."""
         body: dict[str, Any] = {
             "ticket": {
                 "subject": ticket.subject,
@@ -54,6 +57,7 @@ class ZendeskForwarder(Forwarder):
             raise ForwardingError("Zendesk accepted the ticket without an id", retryable=True) from error
 
     def find(self, ticket: TicketPayload) -> str | None:
+        """The id of the Zendesk ticket opened for this ticket before, if any."""
         answer = self.json_of(
             self.request("GET", self._tickets_url, params={"external_id": ticket.public_id}, auth=self.auth)
         )
@@ -61,6 +65,7 @@ class ZendeskForwarder(Forwarder):
         return str(found[0]["id"]) if found else None
 
     def add_comment(self, reference: str, body: str, *, public: bool) -> None:
+        """Adds a comment to the ticket (for the requester when `public`)."""
         comment = {"ticket": {"comment": {"body": body, "public": public}}}
         url = f"{self.settings.url}/api/v2/tickets/{reference}.json"
         self.request("PUT", url, json=comment, auth=self.auth)

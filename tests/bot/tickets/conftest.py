@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from local_http import LocalHTTPServer
 from pytest_httpserver import HTTPServer
 from sqlalchemy import create_engine
 
@@ -61,7 +62,7 @@ def database(db_url: str) -> Iterator[Database]:
 @pytest.fixture
 def helpdesk() -> Iterator[HTTPServer]:
     """A real local HTTP server playing the helpdesk (threaded, so slow answers block nothing)."""
-    server = HTTPServer(host="127.0.0.1", port=free_port(), threaded=True)
+    server = LocalHTTPServer(host="127.0.0.1", port=free_port(), threaded=True)
     server.start()
     yield server
     server.clear()

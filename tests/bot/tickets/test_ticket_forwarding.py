@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import ClassVar
 
 import pytest
+from local_http import LocalHTTPServer
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -370,7 +371,7 @@ def test_twenty_tickets_opened_while_the_helpdesk_is_down_all_arrive_once(
         assert len(results) == 20 and {r.outcome for r in results} == {RETRY}
         clock.advance(3600)
 
-    server = HTTPServer(host="127.0.0.1", port=port, threaded=True)
+    server = LocalHTTPServer(host="127.0.0.1", port=port, threaded=True)
     server.expect_request("/hook", method="POST").respond_with_json({"id": "accepted"}, status=201)
     server.start()
     try:

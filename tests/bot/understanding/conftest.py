@@ -1,4 +1,4 @@
-"""The slot classifiers trained from data/ exactly as the Rasa component trains them."""
+"""`read`: the signals of a message, from the slot classifiers of tests/bot/conftest.py."""
 
 from __future__ import annotations
 
@@ -6,17 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.settings import PROJECT_ROOT
 from bot.understanding import Signals, SlotModel, read_signals
-from bot.understanding.training import labelled_examples
 
 Read = Callable[[str], Signals]
-
-
-@pytest.fixture(scope="session")
-def slot_model() -> SlotModel:
-    pairs = labelled_examples(PROJECT_ROOT / "data")
-    return SlotModel.fit([text for text, _ in pairs], [labels for _, labels in pairs])
 
 
 @pytest.fixture(scope="session")

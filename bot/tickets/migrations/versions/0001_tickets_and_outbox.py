@@ -19,6 +19,7 @@ UTC_DATETIME = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
+    """Creates the tickets and their delivery outbox."""
     op.create_table(
         "tickets",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -89,6 +90,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drops the tickets and their delivery outbox."""
     op.drop_table("delivery_attempts")
     op.drop_table("deliveries")
     op.drop_table("tickets")

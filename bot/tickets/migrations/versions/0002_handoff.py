@@ -25,6 +25,7 @@ def _ticket_fk(table: str, ondelete: str) -> sa.ForeignKeyConstraint:
 
 
 def upgrade() -> None:
+    """Creates the tables of the live handoff."""
     op.create_table(
         "handoffs",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -131,6 +132,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drops the tables of the live handoff."""
     op.drop_table("reminders")
     op.drop_table("feedback")
     op.drop_table("ticket_comments")
