@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -14,6 +13,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from bot.playbook.consistency import check_consistent
 from bot.playbook.model import Playbook, PlaybookEntry, PlaybookError, Source
 from bot.rendering.inline import foreign_markdown
 
@@ -216,51 +216,6 @@ def _entry(
     )
 
 
-def _can_both_apply(first: PlaybookEntry, second: PlaybookEntry) -> bool:
-    """True when some facts satisfy both entries' conditions."""
-    shared = first.when.keys() & second.when.keys()
-    return all(first.when[name] & second.when[name] for name in shared)
-
-
-def _check_unambiguous(entries: Sequence[PlaybookEntry], askable: frozenset[str]) -> None:
-    for first, second in itertools.combinations(entries, 2):
-        if first.rank(askable) == second.rank(askable) and _can_both_apply(first, second):
-            raise PlaybookError(
-                f"playbook entries {first.id!r} and {second.id!r} can apply to the same facts "
-                "with equally specific conditions; make one of them more specific"
-            )
-
-
-def _check_finer_paths(entries: Mapping[str, PlaybookEntry]) -> None:
-    """A finer path (`parent.suffix`) may not contradict the conditions of its parent."""
-    for entry in entries.values():
-        parent = entries.get(entry.id.rpartition(".")[0])
-        if parent is None:
-            continue
-        for name in entry.when.keys() & parent.when.keys():
-            if not entry.when[name] <= parent.when[name]:
-                raise PlaybookError(
-                    f"playbook entry {entry.id!r}: {name} contradicts its parent {parent.id!r}"
-                )
-
-
-def _check_fallbacks(entries: Mapping[str, PlaybookEntry]) -> None:
-    """`if_this_fails` names an existing entry, and following the chain always ends."""
-    for entry in entries.values():
-        chain = [entry.id]
-        fallback = entry.if_this_fails
-        while fallback is not None:
-            if fallback not in entries:
-                raise PlaybookError(
-                    f"playbook entry {chain[-1]!r}: if_this_fails names unknown entry {fallback!r}"
-                )
-            if fallback in chain:
-                loop = " -> ".join([*chain[chain.index(fallback) :], fallback])
-                raise PlaybookError(f"playbook entry {entry.id!r}: if_this_fails loops: {loop}")
-            chain.append(fallback)
-            fallback = entries[fallback].if_this_fails
-
-
 def load_playbook(directory: Path = PLAYBOOK_DIR, *, today: date | None = None) -> Playbook:
     """Reads the playbook from `directory`; raises PlaybookError naming any bad entry.
 
@@ -280,9 +235,7 @@ def _load(directory: Path, today: date | None) -> Playbook:
             if entry.id in entries:
                 raise PlaybookError(f"playbook entry {entry.id!r} is defined more than once")
             entries[entry.id] = entry
-    _check_unambiguous(list(entries.values()), frozenset(askable))
-    _check_finer_paths(entries)
-    _check_fallbacks(entries)
+    check_consistent(entries, frozenset(askable))
     return Playbook(entries=tuple(entries.values()), fact_values=fact_values, askable=askable)
 
 
