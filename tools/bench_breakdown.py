@@ -27,7 +27,7 @@ from tools.databases import REDIS_URL, scaled_settings
 from tools.dialogues import RECOVERY_DIALOGUES, STARTER_DIALOGUES, Dialogue
 from tools.stack import ONE_ADDRESS_LOAD_ENV, Stack
 
-ROUNDS = 4  # each dialogue this many times
+ROUNDS = int(__import__("os").environ.get("PERF_ROUNDS", "4"))  # each dialogue this many times
 STEPS = ("NLU (parse)", "lock", "read conversation", "policies", "custom action calls", "save conversation")
 
 
@@ -187,11 +187,6 @@ def run_breakdown() -> int:
             LOCK_STORE_URL=REDIS_URL,
             SPACY_MODEL_DIR=str(settings.spacy_model_dir),
         )
-        from bot.settings import GuardSettings
-        from rasa_addons import guards, speedups
-
-        guards.install(GuardSettings.from_env())
-        speedups.install()
         results["this bot (PostgreSQL + Redis, action server)"] = _breakdown(
             ours.path, PROJECT_ROOT / "endpoints.yml", RECOVERY_DIALOGUES
         )

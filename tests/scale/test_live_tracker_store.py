@@ -117,3 +117,14 @@ def test_a_new_session_starts_a_short_live_tracker(database: str) -> None:
     assert texts(asyncio.run(live.retrieve(sender))) == ["today"]
     full = asyncio.run(live.retrieve_full_tracker(sender))
     assert texts(full) == ["yesterday", "today"]
+
+
+def test_a_conversation_found_empty_then_created_elsewhere_is_not_stored_twice(database: str) -> None:
+    first, second, sender = store(database), store(database), uuid.uuid4().hex
+    assert asyncio.run(first.retrieve(sender)) is None  # a look-up that creates nothing
+    say(second, sender, "one")  # the other server starts the conversation
+    stored = sql_view(database, sender)
+    assert stored is not None
+    copy = DialogueStateTracker.from_events(sender, [*stored.events, *turn("two")], DOMAIN.slots)
+    asyncio.run(first.save(copy))  # a copy that does not know what is stored: counted, not assumed new
+    assert texts(sql_view(database, sender)) == ["one", "two"]
