@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The ACTION_SERVER_URL that runs the custom actions inside the Rasa process (the default).
+IN_PROCESS_ACTIONS = "in-process"
 
 
 def _env(name: str, default: str) -> str:
@@ -34,6 +36,11 @@ class Settings:
     lock_store_url: str
     rasa_auth_token: str
 
+    @property
+    def actions_in_process(self) -> bool:
+        """No action server: Rasa runs the custom actions itself (ACTION_SERVER_URL=in-process)."""
+        return self.action_server_url.strip().lower() == IN_PROCESS_ACTIONS
+
     @classmethod
     def from_env(cls) -> Settings:
         var_dir = Path(_env("RECOVERY_BOT_VAR_DIR", str(PROJECT_ROOT / "var")))
@@ -46,7 +53,8 @@ class Settings:
             rasa_port=int(_env("RASA_PORT", "5005")),
             action_host=action_host,
             action_port=action_port,
-            action_server_url=_env("ACTION_SERVER_URL", f"http://{action_host}:{action_port}/webhook"),
+            # in-process: the actions run inside the Rasa process (rasa_addons/local_actions.py)
+            action_server_url=_env("ACTION_SERVER_URL", IN_PROCESS_ACTIONS),
             tracker_db_url=_env("TRACKER_DB_URL", f"sqlite:///{var_dir / 'tracker.db'}"),
             tickets_db_url=_env("TICKETS_DB_URL", f"sqlite:///{var_dir / 'tickets.db'}"),
             lock_store_url=_env("LOCK_STORE_URL", ""),
