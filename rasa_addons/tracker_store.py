@@ -192,7 +192,8 @@ class LiveTrackerStore(EnvSQLTrackerStore):
         elif not isinstance(base, int) or base > len(tracker.events):
             base = await asyncio.to_thread(self._stored_count, sender_id)
         new = list(tracker.events)[base:]
-        if not new:
+        if not new:  # Rasa saves a new conversation before it has events: the count is known
+            setattr(tracker, _READ_LENGTH, base)
             return
         serialised = [e.as_dict() for e in new]
         texts = [json.dumps(data) for data in serialised]  # once, for SQL and Redis
