@@ -25,13 +25,18 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import importlib
+import inspect
 import json
 import logging
 import os
+import pkgutil
 import threading
 from typing import Any
 
+from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import ClientResponseError
+from rasa_sdk import Action
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 
@@ -54,11 +59,24 @@ _starting = threading.Lock()
 
 
 def _executor_here() -> ActionExecutor:
+    """rasa_sdk's executor with every action of the `actions` package, as the action server has.
+
+    The modules are imported by their full names: rasa_sdk's own register_package walks the
+    package with bare module names, which picks up any top-level module of the same name
+    (`tickets`) elsewhere on sys.path.
+    """
     global _executor
     if _executor is None:
-        _executor = ActionExecutor()
-        _executor.register_package(ACTIONS_PACKAGE)
-        logger.info("custom actions run in this process (%d actions)", len(_executor.actions))
+        package = importlib.import_module(ACTIONS_PACKAGE)
+        for module in pkgutil.walk_packages(package.__path__, prefix=f"{ACTIONS_PACKAGE}."):
+            if module.name != f"{ACTIONS_PACKAGE}.__main__":
+                importlib.import_module(module.name)
+        executor = ActionExecutor()
+        for action in all_subclasses(Action):
+            if action.__module__.startswith(f"{ACTIONS_PACKAGE}.") and not inspect.isabstract(action):
+                executor.register_action(action)
+        logger.info("custom actions run in this process (%d actions)", len(executor.actions))
+        _executor = executor
     return _executor
 
 
