@@ -38,7 +38,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWa
         unit pytest stories evaluate ablation bench chaos capacity lock clean tickets-db config
 
 help:
-	@echo "make run     set up if needed, then start the bot on http://127.0.0.1:5005 (actions on 5055)"
+	@echo "make run     set up if needed, then start the bot on http://127.0.0.1:5005 (custom actions run inside it)"
 	@echo "             STORE=postgres: conversations and tickets in the local PostgreSQL, the lock in Redis"
 	@echo "make shell   chat with the bot in this terminal (starts it if it is not running)"
 	@echo "make test    everything: lint, types, data validation, the whole pytest suite, test stories"

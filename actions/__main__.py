@@ -22,19 +22,17 @@ from sanic import Sanic
 
 from actions.hardening import exposure_problem, guard_action_server
 from actions.observability import attach_observability
-from actions.tickets import ticket_desk
+from actions.tickets import start_forwarding
 from bot.jsonlogs import configure_log_format
 from bot.redaction_logs import install_log_masking
 from bot.settings import (
     Configuration,
     ConfigurationError,
     GuardSettings,
-    HelpdeskSettings,
     OperationsSettings,
     Settings,
 )
 from bot.tickets import TicketDesk
-from bot.tickets.forwarding import ForwardingLoop
 
 logger = logging.getLogger(__name__)
 
@@ -42,25 +40,16 @@ logger = logging.getLogger(__name__)
 def attach_forwarding(app: Sanic) -> None:
     """Starts the forwarding loop with the server (in every worker) and stops it with it."""
 
-    async def start_forwarding(app: Sanic, _: Any) -> None:
-        desk = ticket_desk()
-        forwarding = desk.forwarding()
-        if forwarding is None:
-            logger.info("no helpdesk configured (HELPDESK unset): tickets stay in the local store")
-            return
-        loop = ForwardingLoop(forwarding, HelpdeskSettings.from_env().forward_interval_seconds)
-        desk.on_opened = loop.wake
-        loop.start()
-        app.ctx.forwarding_loop = loop
-        logger.info("forwarding tickets to %s", desk.helpdesk.kind)
+    async def start_forwarding_loop(app: Sanic, _: Any) -> None:
+        app.ctx.forwarding_loop = start_forwarding()
 
-    async def stop_forwarding(app: Sanic, _: Any) -> None:
+    async def stop_forwarding_loop(app: Sanic, _: Any) -> None:
         loop = getattr(app.ctx, "forwarding_loop", None)
         if loop is not None:
             loop.stop()
 
-    app.register_listener(start_forwarding, "after_server_start")
-    app.register_listener(stop_forwarding, "before_server_stop")
+    app.register_listener(start_forwarding_loop, "after_server_start")
+    app.register_listener(stop_forwarding_loop, "before_server_stop")
 
 
 def main(argv: list[str] | None = None) -> None:

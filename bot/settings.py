@@ -30,6 +30,8 @@ TEAMS_VARIABLES = ("MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD", "MICROSOFT_TENA
 HANDOFF_WEBHOOKS = {kind: f"{kind.upper()}_WEBHOOK_SECRET" for kind in ("zendesk", "jira", "servicenow")}
 
 Section = TypeVar("Section", bound="EnvSection")
+# The ACTION_SERVER_URL that runs the custom actions inside the Rasa process (the default).
+IN_PROCESS_ACTIONS = "in-process"
 
 
 class ConfigurationError(ValueError):
@@ -163,7 +165,8 @@ class Settings(EnvSection):
     rasa_port: int = var(5005, "RASA_PORT", ge=1, le=65535)
     action_host: str = var("127.0.0.1", "ACTION_HOST")
     action_port: int = var(5055, "ACTION_PORT", ge=1, le=65535)
-    action_server_url: str = var("", "ACTION_SERVER_URL")  # default: http://action_host:action_port/webhook
+    # in-process (default): Rasa runs the actions itself (rasa_addons/local_actions.py); else an http(s) URL
+    action_server_url: str = var(IN_PROCESS_ACTIONS, "ACTION_SERVER_URL")
     tracker_db_url: str = var("", "TRACKER_DB_URL")  # default: SQLite in var_dir
     tickets_db_url: str = var("", "TICKETS_DB_URL")  # default: SQLite in var_dir
     lock_store_url: str = var("", "LOCK_STORE_URL")  # empty: Rasa's in-memory lock store
@@ -178,13 +181,18 @@ class Settings(EnvSection):
     def _derived_defaults(cls, values: dict[str, Any]) -> dict[str, Any]:
         var_dir = Path(values.get("var_dir") or PROJECT_ROOT / "var")
         values["spacy_model_dir"] = values.get("spacy_model_dir") or var_dir / "spacy" / "en_recovery"
-        host, port = values.get("action_host") or "127.0.0.1", values.get("action_port") or 5055
-        values["action_server_url"] = values.get("action_server_url") or f"http://{host}:{port}/webhook"
         values["tracker_db_url"] = values.get("tracker_db_url") or f"sqlite:///{var_dir / 'tracker.db'}"
         values["tickets_db_url"] = values.get("tickets_db_url") or f"sqlite:///{var_dir / 'tickets.db'}"
         return values
 
-    _action_url = validator("action_server_url", allow_reuse=True)(_http_url)
+    @validator("action_server_url")
+    def _action_url(cls, value: str) -> str:
+        return IN_PROCESS_ACTIONS if value.strip().lower() == IN_PROCESS_ACTIONS else _http_url(value)
+
+    @property
+    def actions_in_process(self) -> bool:
+        """No action server: Rasa runs the custom actions itself (ACTION_SERVER_URL=in-process)."""
+        return self.action_server_url == IN_PROCESS_ACTIONS
     _database_urls = validator("tracker_db_url", "tickets_db_url", allow_reuse=True)(_database_url)
 
     @validator("lock_store_url")

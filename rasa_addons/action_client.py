@@ -8,6 +8,9 @@ so a reused connection is never one the server is closing. Everything else stays
 headers, basic auth, token parameter, CA file, timeout, compression, the errors raised and
 the JSON (or None) returned.
 
+With ACTION_SERVER_URL=in-process there is no action server: the same patched request hands
+the call to rasa_sdk's executor in this process (rasa_addons/local_actions.py).
+
 The patch is checked against the installed Rasa like every other (rasa_addons/patches.py).
 docs/benchmarks.md has what it saves per call, measured.
 """
@@ -24,6 +27,8 @@ from aiohttp.client_exceptions import ContentTypeError
 from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.shared.exceptions import FileNotFoundException
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig, concat_url
+
+from rasa_addons.local_actions import run_action, runs_in_process
 
 KEEPALIVE_SECONDS = 3.0  # below Sanic's default keep-alive timeout of 5 s
 
@@ -55,7 +60,13 @@ async def pooled_request(
     compress: bool = False,
     **kwargs: Any,
 ) -> Any | None:
-    """EndpointConfig.request of Rasa 3.6 through a pooled session (same arguments and results)."""
+    """EndpointConfig.request of Rasa 3.6 through a pooled session (same arguments and results).
+
+    An endpoint whose URL is `in-process` (ACTION_SERVER_URL) runs the action call here instead
+    (rasa_addons/local_actions.py).
+    """
+    if runs_in_process(self.url):
+        return await run_action(kwargs["json"])
     headers = {}
     if content_type:
         headers["Content-Type"] = content_type

@@ -10,7 +10,8 @@ Rasa 3.6 offers no extension point for these five, so they stay patches:
   read with "no conversation" (the person would be greeted as someone new in the middle of
   their recovery); the guard apologises and the person sends the message again;
 - `RemoteAction._validate_action_result` checks the action server's answer with a validator
-  built once instead of once per call (about 30 ms per call; RasaHQ/rasa#11717);
+  built once instead of once per call (about 30 ms per call; RasaHQ/rasa#11717), each event
+  against its own type's part of the schema (2 ms less per call; the same verdicts);
 - `EndpointConfig.request` sends through one pooled, kept-alive session per endpoint instead of
   a new connection per call to the action server (rasa_addons/action_client.py);
 - `MessageProcessor.handle_message` first offers the message to the registered interceptors
@@ -159,9 +160,42 @@ def _action_result_validator() -> Validator:
     return validator_class(schema)
 
 
+@functools.cache
+def _event_validators() -> dict[str, Validator]:
+    """A validator per event type: the schema of an event with only its type's branch.
+
+    The schema says an event must match exactly one of 23 branches (`oneOf`), one per event
+    type, each fixing `event` to its type's name: checking all of them for each event was
+    nearly all of the 2 ms a check took. An event matching its own type's branch (and the
+    common part) matches no other, so checking that branch alone gives the same verdict.
+    """
+    schema = RemoteAction.action_response_format_spec()
+    items = schema["properties"]["events"]["items"]
+    common = {key: value for key, value in items.items() if key != "oneOf"}
+    validator_class = validator_for(schema)
+    return {
+        branch["properties"]["event"]["const"]: validator_class({"allOf": [common, branch]})
+        for branch in items["oneOf"]
+    }
+
+
+def _valid_at_once(result: Any) -> bool:
+    """True when `result` is certainly valid, checking each event against its type only."""
+    if not isinstance(result, dict) or not isinstance(events := result.get("events", []), list):
+        return False
+    validators = _event_validators()
+    for event in events:
+        validator = validators.get(str(event.get("event"))) if isinstance(event, dict) else None
+        if validator is None or not validator.is_valid(event):
+            return False
+    return bool(_action_result_validator().is_valid({**result, "events": []}))
+
+
 def _validated_once(_: Callable[..., Any]) -> Callable[[RemoteAction, dict[str, Any]], bool]:
     def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
-        """RemoteAction._validate_action_result with the validator built once (same errors)."""
+        """RemoteAction._validate_action_result with the validators built once (same errors)."""
+        if _valid_at_once(result):
+            return True
         error = best_match(_action_result_validator().iter_errors(result))
         if error is not None:
             error.message += (

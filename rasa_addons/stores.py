@@ -6,7 +6,8 @@ plain `rasa run` needs no variable filled in for them:
 - EnvSQLTrackerStore: Rasa's SQLTrackerStore at TRACKER_DB_URL (default: SQLite in var/), whose
   pooled connections are checked before use (pool_pre_ping), so the first message after a
   database restart does not fail on a dead connection. Loading it applies rasa_addons.patches
-  (a failed read raises instead of starting a new conversation), for every Rasa command.
+  (a failed read raises instead of starting a new conversation), for every Rasa command, and
+  with ACTION_SERVER_URL=in-process prepares the actions (rasa_addons/local_actions.py).
 - EnvLockStore: Rasa serialises the messages of one conversation with a ticket lock. Several
   Rasa servers, or several Sanic workers of one server, must share it: `LOCK_STORE_URL=
   redis://...` puts it in Redis; unset, it stays in the memory of the one process.
@@ -29,7 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
 from bot.settings import Settings
-from rasa_addons import patches
+from rasa_addons import local_actions, patches
 
 # How long one ticket update may hold a conversation's mutex; an update takes milliseconds,
 # the expiry only frees the mutex of a server that died holding it.
@@ -43,6 +44,7 @@ class EnvSQLTrackerStore(SQLTrackerStore):
 
     def __init__(self, host: str | None = None, **kwargs: Any) -> None:
         patches.apply()
+        local_actions.start_if_in_process()
         url = host or Settings.from_env().tracker_db_url
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):

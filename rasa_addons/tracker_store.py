@@ -57,6 +57,9 @@ MIN_LIVE_SECONDS = 3600
 # A database restart takes a second or two; a save waits up to this long for it.
 SQL_RETRY_SECONDS = 6.0
 
+# Conversations found empty and not yet created that the store remembers (see save).
+MAX_ABSENT = 1000
+
 # The event count a tracker had when it was read, kept on the tracker object itself: the save
 # of that object appends what came after (a copy without it counts the stored events).
 _READ_LENGTH = "_recovery_bot_stored_events"
@@ -136,6 +139,9 @@ class LiveTrackerStore(EnvSQLTrackerStore):
         self._append = self.red.register_script(_APPEND) if self.red is not None else None
         expiry_minutes = float(getattr(self.domain.session_config, "session_expiration_time", 0) or 0)
         self.live_seconds = max(MIN_LIVE_SECONDS, int(expiry_minutes * 60) + 600)
+        # Conversations this store just found empty, by the task that will create them: their
+        # first save needs no count of the stored events (see save).
+        self._absent: dict[str, asyncio.Task[Any] | None] = {}
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -149,6 +155,10 @@ class LiveTrackerStore(EnvSQLTrackerStore):
                 self._refill(sender_id, tracker.events)
         if tracker is not None:
             setattr(tracker, _READ_LENGTH, len(tracker.events))
+        else:  # Rasa creates the tracker and saves it next, in this same task
+            if len(self._absent) > MAX_ABSENT:  # looked up and never created (the HTTP API)
+                self._absent.clear()
+            self._absent[sender_id] = asyncio.current_task()
         return tracker
 
     def _sql_retrieve(self, sender_id: str) -> DialogueStateTracker | None:
@@ -175,14 +185,19 @@ class LiveTrackerStore(EnvSQLTrackerStore):
         await self.stream_events(tracker)
         sender_id = tracker.sender_id
         base = getattr(tracker, _READ_LENGTH, None)
-        if not isinstance(base, int) or base > len(tracker.events):
+        created_here = self._absent.pop(sender_id, None) is asyncio.current_task()
+        if created_here and base is None:
+            base = 0  # nothing was stored a moment ago, and the conversation's lock is held
+        elif not isinstance(base, int) or base > len(tracker.events):
             base = await asyncio.to_thread(self._stored_count, sender_id)
         new = list(tracker.events)[base:]
-        if not new:
+        if not new:  # Rasa saves a new conversation before it has events: the count is known
+            setattr(tracker, _READ_LENGTH, base)
             return
         serialised = [e.as_dict() for e in new]
-        await asyncio.to_thread(self._sql_append, sender_id, new, serialised)
-        texts = [json.dumps(data) for data in serialised]
+        texts = [json.dumps(data) for data in serialised]  # once, for SQL and Redis
+        # SQL first: a live list never holds events the record lacks, even if this process dies here.
+        await asyncio.to_thread(self._sql_append, sender_id, new, serialised, texts)
         starts = [i for i, e in enumerate(new) if isinstance(e, SessionStarted)]
         if starts:  # a new session: the live list restarts with it
             self._push(sender_id, -1, texts[starts[-1] :])
@@ -212,7 +227,9 @@ class LiveTrackerStore(EnvSQLTrackerStore):
             with contextlib.suppress(redis.RedisError):  # down: it comes back empty
                 self.red.delete(KEY_PREFIX + sender_id)  # type: ignore[union-attr]
 
-    def _sql_append(self, sender_id: str, events: list[Event], serialised: list[dict[str, Any]]) -> None:
+    def _sql_append(
+        self, sender_id: str, events: list[Event], serialised: list[dict[str, Any]], texts: list[str]
+    ) -> None:
         rows = [
             {
                 "sender_id": sender_id,
@@ -220,9 +237,9 @@ class LiveTrackerStore(EnvSQLTrackerStore):
                 "timestamp": data.get("timestamp"),
                 "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
                 "action_name": data.get("name"),
-                "data": json.dumps(data),
+                "data": text,
             }
-            for event, data in zip(events, serialised, strict=True)
+            for event, data, text in zip(events, serialised, texts, strict=True)
         ]
 
         def insert() -> None:

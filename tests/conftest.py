@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from bot.settings import IN_PROCESS_ACTIONS
 from tools.databases import PostgresUnavailable, throwaway_postgres
 from tools.stack import DEFAULT_MODEL, ONE_ADDRESS_LOAD_ENV, Stack, isolated_settings
 
@@ -46,11 +47,13 @@ def nlp() -> Language:
 
 @pytest.fixture(scope="session")
 def bot_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The trained bot on free ports, with its own SQLite stores and the HTTP API on."""
+    """The trained bot as `make run` starts it (the actions inside the Rasa process), on free
+    ports, with its own SQLite stores and the HTTP API on."""
     if not DEFAULT_MODEL.exists():
         pytest.fail(f"{DEFAULT_MODEL} is missing: run `make model` (make test does) first")
     var_dir: Path = tmp_path_factory.mktemp("var")
-    stack = Stack(isolated_settings(var_dir), extra_env=ONE_ADDRESS_LOAD_ENV, log_dir=var_dir / "logs")
+    settings = isolated_settings(var_dir, action_server_url=IN_PROCESS_ACTIONS)
+    stack = Stack(settings, extra_env=ONE_ADDRESS_LOAD_ENV, log_dir=var_dir / "logs")
     with stack.running():
         yield stack
 

@@ -9,7 +9,8 @@ Also measured: training time, time from start to the first answer, resident memo
 the Rasa server(s) and the action server, and the NLU figures of tools/evaluate.py.
 
 This bot runs as deployed at scale: two Rasa servers (one per core) behind the client's
-round-robin, sharing conversations in PostgreSQL and the ticket lock in Redis, tickets in
+round-robin, each running the custom actions in process (`--action-server`: one action server
+over HTTP instead), sharing conversations in PostgreSQL and the ticket lock in Redis, tickets in
 PostgreSQL. The starter bot runs as `rasa init` makes it: one server, in-memory stores.
 
 `--ablation` measures instead what each pipeline component costs (tools/ablation.py).
@@ -40,7 +41,7 @@ from typing import Any
 import rasa
 import requests
 
-from bot.settings import PROJECT_ROOT
+from bot.settings import IN_PROCESS_ACTIONS, PROJECT_ROOT
 from tools.databases import REDIS_URL, throwaway_postgres
 from tools.dialogues import RECOVERY_DIALOGUES, STARTER_DIALOGUES, Dialogue
 from tools.load import percentile, run_load
@@ -171,8 +172,11 @@ def starter_deployment(model: TrainedModel) -> Iterator[Deployment]:
 
 
 @contextmanager
-def our_deployment(model: TrainedModel, servers: int = 2) -> Iterator[Deployment]:
-    """`servers` Rasa servers and one action server; PostgreSQL tracker and tickets, Redis lock store."""
+def our_deployment(
+    model: TrainedModel, servers: int = 2, action_server: bool = False
+) -> Iterator[Deployment]:
+    """`servers` Rasa servers running the actions (or one action server); PostgreSQL tracker and
+    tickets, Redis lock store."""
     with (
         throwaway_postgres("bench_tracker") as tracker_url,
         throwaway_postgres("bench_tickets") as tickets_url,
@@ -185,6 +189,7 @@ def our_deployment(model: TrainedModel, servers: int = 2) -> Iterator[Deployment
             tickets_db_url=tickets_url,
             lock_store_url=REDIS_URL,
             rasa_auth_token="",  # the HTTP API off, as deployed by default
+            **({} if action_server else {"action_server_url": IN_PROCESS_ACTIONS}),
         )
         stack = Stack(
             settings,
@@ -199,7 +204,7 @@ def our_deployment(model: TrainedModel, servers: int = 2) -> Iterator[Deployment
             yield Deployment(
                 [stack.url(i) for i in range(servers)],
                 [pid for name, pid in pids.items() if name.startswith("rasa-")],
-                next(pid for name, pid in pids.items() if name.startswith("actions-")),
+                next((pid for name, pid in pids.items() if name.startswith("actions-")), None),
                 started,
             )
 
@@ -490,6 +495,11 @@ def main(argv: list[str] | None = None) -> int:
         "--conversations", type=int, default=2, help="conversations per user in the 20-user run"
     )
     parser.add_argument("--servers", type=int, default=2, help="Rasa servers of this bot")
+    parser.add_argument(
+        "--action-server",
+        action="store_true",
+        help="this bot calls an action server over HTTP instead of running the actions in process",
+    )
     parser.add_argument("--retrain", action="store_true", help="train (and time) both bots again")
     parser.add_argument(
         "--config", type=Path, default=PROJECT_ROOT / "config.yml", help="this bot's Rasa config"
@@ -514,7 +524,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.breakdown:
         from tools.bench_breakdown import run_breakdown
 
-        return run_breakdown()
+        return run_breakdown(args.action_server)
     if args.stores:
         from tools.bench_stores import run_store_bench
 
@@ -527,7 +537,10 @@ def main(argv: list[str] | None = None) -> int:
                 "starter", lambda: starter_deployment(starter), STARTER_DIALOGUES, starter.training_seconds
             ),
             Contender(
-                "ours", lambda: our_deployment(ours, args.servers), RECOVERY_DIALOGUES, ours.training_seconds
+                "ours",
+                lambda: our_deployment(ours, args.servers, args.action_server),
+                RECOVERY_DIALOGUES,
+                ours.training_seconds,
             ),
         ],
         args.repeats,

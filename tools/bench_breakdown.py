@@ -1,12 +1,13 @@
 """`python -m tools.bench --breakdown`: where one message's milliseconds go, measured in process.
 
 This bot's model runs inside this process with its real endpoints (the tracker and lock stores
-on the local PostgreSQL and Redis, the action server as a separate process, as deployed), and
+on the local PostgreSQL and Redis, the custom actions in this process as deployed by default,
+or with `--action-server` an action server as its own process), and
 so does the starter bot's model with its in-memory stores. One person at a time plays the
 benchmark's dialogues; Rasa's own steps are timed by wrapping them: reading the message (NLU),
 the lock, reading and saving the conversation, choosing actions (policies) and the custom
 action calls. Milliseconds per message, mean over all messages, with the number of custom
-action calls per message.
+action calls per message. PERF_ROUNDS sets the rounds of the dialogues (4).
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from contextlib import ExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
+from bot.settings import IN_PROCESS_ACTIONS
 from tools.databases import REDIS_URL, scaled_settings
 from tools.dialogues import RECOVERY_DIALOGUES, STARTER_DIALOGUES, Dialogue
 from tools.stack import ONE_ADDRESS_LOAD_ENV, Stack
 
-ROUNDS = 4  # each dialogue this many times
+ROUNDS = int(__import__("os").environ.get("PERF_ROUNDS", "4"))  # each dialogue this many times
 STEPS = ("NLU (parse)", "lock", "read conversation", "policies", "custom action calls", "save conversation")
 
 
@@ -166,14 +168,16 @@ def _breakdown(model: Path, endpoints: Path | None, dialogues: tuple[Dialogue, .
     return asyncio.run(run())
 
 
-def run_breakdown() -> int:
+def run_breakdown(action_server: bool = False) -> int:
+    """Both bots' breakdown; this bot runs its actions in process unless `action_server`."""
     from bot.settings import PROJECT_ROOT
     from tools.bench import STARTER_DIR, our_model, starter_model
 
     ours, starter = our_model(False), starter_model(False)
     results: dict[str, tuple[float, Timings]] = {}
     with ExitStack() as stack:
-        settings = stack.enter_context(scaled_settings("breakdown"))
+        in_process = {} if action_server else {"action_server_url": IN_PROCESS_ACTIONS}
+        settings = stack.enter_context(scaled_settings("breakdown", **in_process))
         tracker_url, tickets_url = settings.tracker_db_url, settings.tickets_db_url
         actions = Stack(settings, rasa_ports=(), extra_env=ONE_ADDRESS_LOAD_ENV)
         stack.enter_context(actions.running())
@@ -187,12 +191,8 @@ def run_breakdown() -> int:
             LOCK_STORE_URL=REDIS_URL,
             SPACY_MODEL_DIR=str(settings.spacy_model_dir),
         )
-        from bot.settings import GuardSettings
-        from rasa_addons import guards, speedups
-
-        guards.install(GuardSettings.from_env())
-        speedups.install()
-        results["this bot (PostgreSQL + Redis, action server)"] = _breakdown(
+        name = "action server" if action_server else "actions in process"
+        results[f"this bot (PostgreSQL + Redis, {name})"] = _breakdown(
             ours.path, PROJECT_ROOT / "endpoints.yml", RECOVERY_DIALOGUES
         )
         results["starter bot (in memory)"] = _breakdown(

@@ -83,10 +83,14 @@ class Stack:
     rasa_ports: tuple[int, ...] | None = None  # None: settings.rasa_port; (): no Rasa server
     extra_env: Mapping[str, str] = field(default_factory=dict)
     log_dir: Path | None = None
-    start_action_server: bool = True
+    start_action_server: bool = True  # unless the settings run the actions in process
     echo: bool = False  # also copy the servers' output to this terminal (make run VERBOSE=1)
     _processes: list[subprocess.Popen[bytes]] = field(default_factory=list, init=False)
     _names: list[str] = field(default_factory=list, init=False)
+
+    @property
+    def runs_action_server(self) -> bool:
+        return self.start_action_server and not self.settings.actions_in_process
 
     @property
     def ports(self) -> tuple[int, ...]:
@@ -151,7 +155,7 @@ class Stack:
 
     def start(self, timeout: float = 180.0) -> None:
         python = sys.executable
-        if self.start_action_server:
+        if self.runs_action_server:
             self._spawn(
                 f"actions-{self.settings.action_port}",
                 # actions/__main__.py: rasa_sdk's server plus the ticket forwarding loop
@@ -183,7 +187,7 @@ class Stack:
 
     def wait_ready(self, timeout: float) -> None:
         urls = [f"{self.url(i)}/" for i in range(len(self.ports))]
-        if self.start_action_server:
+        if self.runs_action_server:
             urls.append(f"http://{self.settings.action_host}:{self.settings.action_port}/health")
         deadline = time.monotonic() + timeout
         pending = list(urls)
@@ -262,8 +266,9 @@ def _store(url: str) -> str:
 
 def _print_how_to_chat(stack: Stack) -> None:
     url, settings = stack.url(), stack.settings
+    actions = "in the Rasa process" if settings.actions_in_process else f"on port {settings.action_port}"
     print(
-        f"\nThe recovery bot is ready: Rasa {url}, actions on port {settings.action_port}.\n"
+        f"\nThe recovery bot is ready: Rasa {url}, actions {actions}.\n"
         f"  Browser:   {url}/webhooks/widget/demo   (click \"Help with sign-in\")\n"
         f"  Terminal:  make shell   (in another terminal)\n"
         f"  HTTP:      curl -s {url}/webhooks/rest/webhook -d '{{\"sender\": \"me\", "

@@ -10,14 +10,19 @@ opening.py: the ticket form, opening and cancelling; status.py: the status form 
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from typing import Any
 
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.settings import HelpdeskSettings
 from bot.tickets import TicketDesk
 from bot.tickets.conversation import check_address
+from bot.tickets.forwarding import ForwardingLoop
+
+logger = logging.getLogger(__name__)
 
 FORM_SLOTS = ("contact_email", "contact_name", "ticket_description")
 LOOKUP_SLOTS = ("lookup_ticket_id", "lookup_email")
@@ -27,6 +32,20 @@ LOOKUP_SLOTS = ("lookup_ticket_id", "lookup_email")
 def ticket_desk() -> TicketDesk:
     """The process's desk (database, helpdesk and limits from the environment), made on first use."""
     return TicketDesk.from_env()
+
+
+def start_forwarding() -> ForwardingLoop | None:
+    """Starts forwarding the desk's queued tickets in a background thread (None: no helpdesk)."""
+    desk = ticket_desk()
+    forwarding = desk.forwarding()
+    if forwarding is None:
+        logger.info("no helpdesk configured (HELPDESK unset): tickets stay in the local store")
+        return None
+    loop = ForwardingLoop(forwarding, HelpdeskSettings.from_env().forward_interval_seconds)
+    desk.on_opened = loop.wake
+    loop.start()
+    logger.info("forwarding tickets to %s", desk.helpdesk.kind)
+    return loop
 
 
 def checked_address(slot: str, value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
@@ -64,6 +83,7 @@ __all__ = [
     "ValidateTicketForm",
     "ValidateTicketStatusForm",
     "context_says_enough",
+    "start_forwarding",
     "ticket_desk",
     "ticket_request",
 ]

@@ -52,3 +52,43 @@ def test_a_failed_tracker_read_raises_instead_of_starting_a_new_conversation() -
     store = FailSafeTrackerStore(Broken(None))
     with pytest.raises(ConnectionError):
         asyncio.run(store.retrieve("someone"))
+
+
+ANSWERS = [
+    {"events": [], "responses": []},
+    {
+        "events": [
+            {"event": "slot", "name": "account_type", "value": "personal"},
+            {"event": "active_loop", "name": None},
+        ]
+    },
+    {"events": [{"event": "bot", "text": "hi", "data": {}}, {"event": "followup", "name": "utter_greet"}]},
+    {"events": [{"event": "slot", "value": "personal"}]},  # no slot name
+    {"events": [{"event": "slot", "name": 3, "value": "x"}]},
+    {"events": [{"event": "no_such_event"}]},
+    {"events": [{"name": "account_type"}]},  # no event type
+    {"events": ["slot"]},
+    {"events": {"event": "slot"}},
+    {"events": [{"event": "slot", "name": "a", "value": 1, "timestamp": "today"}]},
+    {"events": [], "responses": "not a list"},
+    None,
+]
+
+
+@pytest.mark.parametrize("answer", ANSWERS)
+def test_an_action_servers_answer_gets_the_verdict_and_error_of_rasas_own_check(answer: object) -> None:
+    """The patched check (each event against its type's schema) against jsonschema on the whole schema."""
+    from jsonschema import ValidationError, validate
+
+    try:
+        validate(answer, RemoteAction.action_response_format_spec())
+        expected = None
+    except ValidationError as error:
+        expected = error.message
+    validate_action_result = patches._validated_once(RemoteAction._validate_action_result)
+    try:
+        validate_action_result(RemoteAction("a", None), answer)  # type: ignore[arg-type]
+        found = None
+    except ValidationError as error:
+        found = error.message.split(". Failed to validate")[0]
+    assert found == expected

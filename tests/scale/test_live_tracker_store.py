@@ -116,3 +116,34 @@ def test_a_new_session_starts_a_short_live_tracker(database: str) -> None:
     assert texts(asyncio.run(live.retrieve(sender))) == ["today"]
     full = asyncio.run(live.retrieve_full_tracker(sender))
     assert texts(full) == ["yesterday", "today"]
+
+
+def test_a_conversation_found_empty_then_created_elsewhere_is_not_stored_twice(database: str) -> None:
+    first, second, sender = store(database), store(database), uuid.uuid4().hex
+    assert asyncio.run(first.retrieve(sender)) is None  # a look-up that creates nothing
+    say(second, sender, "one")  # the other server starts the conversation
+    stored = sql_view(database, sender)
+    assert stored is not None
+    copy = DialogueStateTracker.from_events(sender, [*stored.events, *turn("two")], DOMAIN.slots)
+    asyncio.run(first.save(copy))  # a copy that does not know what is stored: counted, not assumed new
+    assert texts(sql_view(database, sender)) == ["one", "two"]
+
+
+def test_a_conversation_created_empty_as_rasas_processor_does_is_stored_once(database: str) -> None:
+    live, sender = store(database), uuid.uuid4().hex
+
+    async def first_message() -> None:
+        tracker = await live.get_or_create_tracker(sender, append_action_listen=False)  # saved empty
+        for event in (ActionExecuted("action_session_start"), SessionStarted(), *turn("one")):
+            tracker.update(event)
+        await live.save(tracker)
+
+    asyncio.run(first_message())
+    say(live, sender, "two")
+    stored = sql_view(database, sender)
+    assert texts(stored) == ["one", "two"]
+    assert stored is not None and len(stored.events) == 1 + 2 * len(turn("x"))  # from SessionStarted
+    from_redis = asyncio.run(live.retrieve(sender))
+    assert from_redis is not None and [e.as_dict() for e in from_redis.events] == [
+        e.as_dict() for e in stored.events
+    ]

@@ -25,7 +25,7 @@ import requests
 from local_http import LocalHTTPServer
 from werkzeug import Request, Response
 
-from bot.settings import PROJECT_ROOT
+from bot.settings import IN_PROCESS_ACTIONS, PROJECT_ROOT
 from bot.tickets import Database, TicketStore, find_ticket_id
 from tools.stack import DEFAULT_MODEL, ONE_ADDRESS_LOAD_ENV, Stack, free_port, isolated_settings, wait_until
 
@@ -229,3 +229,33 @@ def test_cancelling_the_form_opens_nothing(bot: TicketBot) -> None:
     assert tracker["active_loop"] in ({}, None) or not tracker["active_loop"].get("name")
     assert tracker["slots"]["ticket_id"] is None
     assert len(bot.store().records()) == before
+
+
+def test_with_the_actions_in_the_rasa_process_a_ticket_is_stored_and_forwarded(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """No action server: the Rasa server migrates the ticket database and forwards tickets itself."""
+    var_dir = tmp_path_factory.mktemp("in-process-ticket-bot")
+    helpdesk = Helpdesk(free_port())
+    helpdesk.up()
+    settings = isolated_settings(var_dir, action_server_url=IN_PROCESS_ACTIONS)
+    env = {
+        **ONE_ADDRESS_LOAD_ENV,
+        "HELPDESK": "webhook",
+        "HELPDESK_URL": f"http://127.0.0.1:{helpdesk.port}/tickets",
+        "HELPDESK_WEBHOOK_SECRET": SECRET,
+        "TICKETS_FORWARD_INTERVAL_SECONDS": "0.5",
+    }
+    try:
+        with Stack(settings, extra_env=env, log_dir=var_dir / "logs").running() as stack:
+            assert list(stack.pids()) == [f"rasa-{settings.rasa_port}"]  # the only server
+            bot = TicketBot(stack, helpdesk, {**env, "TICKETS_DB_URL": settings.tickets_db_url})
+            sender = f"inproc-{uuid.uuid4().hex[:8]}"
+            ticket_id = bot.open_ticket(sender, "my new phone has no Authenticator accounts")
+            assert bot.tracker(sender)["slots"]["ticket_id"] == ticket_id
+            assert [r.ticket.public_id for r in bot.store().records()] == [ticket_id]
+            assert wait_until(lambda: ticket_id in helpdesk.ids())
+            assert "email address" in bot.text(f"{sender}-2", "can I speak to someone")
+            assert "doesn't look like an email address" in bot.text(f"{sender}-2", "jane at example dot com")
+    finally:
+        helpdesk.server.stop()
