@@ -51,18 +51,20 @@ def _tables() -> tuple[tuple[Table, ...], tuple[tuple[re.Pattern[str], str], ...
 
 
 # Words that, just before a name, deny it: "it's not a work account", "used to be my school
-# one". Not "can't" or "don't": "I can't get my outlook.com code" names the account. Such a
-# name gets its mark with "not" in front, and the classifier learns what that means.
+# one", "our former IT guy" (gone, so he cannot reset anything). Not "can't" or "don't": "I
+# can't get my outlook.com code" names the account. Such a name gets its mark with "not" in
+# front, and the classifier learns what that means.
 _DENIAL_BEFORE = re.compile(
     r"(?:\bnot|\bisn't|\bisnt|\bwasn't|\baren't|\bnever|\bno longer|\bused to be|\bwas once|\bformerly"
-    r"|\bnothing to do with)"
-    r"(?:\s+[\w']+){0,2}\s*$"
+    r"|\bformer|\bprevious|\bnothing to do with)"
+    r"(?:\s+[\w']+){0,2}\s*$",
+    re.IGNORECASE,
 )
 
 
 def marked(text: str) -> str:
     """Lower-case `text` with a mark such as "accountkindpersonal" after every name of vocabulary.yml."""
-    text = _IT_PEOPLE.sub("IT adminroleotheradmin", text).lower()
+    text = _IT_PEOPLE.sub(lambda match: _mark(match, {"IT": "adminroleotheradmin"}), text).lower()
     tables, pairs = _tables()
     for pattern, marks in tables:
         text = pattern.sub(lambda match: _mark(match, marks), text)  # noqa: B023

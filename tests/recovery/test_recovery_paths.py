@@ -29,8 +29,12 @@ PATHS: list[tuple[list[str], str]] = [
     (["outlook.com, phone gone and no other way to verify"], "personal.locked_out"),
     (["my xbox code goes to my old number and that's all I set up"], "personal.locked_out.new_number"),
     (
-        ["I lost the phone but I have my recovery code for my hotmail", "nothing else, no"],
+        ["does a recovery code help? my hotmail phone is lost", "nothing else, no"],
         "personal.locked_out.recovery_code",
+    ),
+    (
+        ["I lost the phone but I have my recovery code for my hotmail"],
+        "personal.has_other_method.recovery_code",
     ),
     (
         ["new phone, but I still have the recovery code I saved for my hotmail"],

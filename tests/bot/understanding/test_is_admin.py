@@ -19,6 +19,8 @@ Read = Callable[[str], Signals]  # the `read` fixture of conftest.py
         "there are no other admins",
         "I own the business subscription and nobody else has admin",
         "sole GA, locked out",
+        "I'm the only one who manages our company's 365",  # the role without the word admin
+        "our previous IT person had admin and left, now there's just my login",
     ],
 )
 def test_the_only_admin(read: Read, text: str) -> None:

@@ -45,6 +45,12 @@ def test_a_misspelt_slot_label_is_an_error() -> None:
         ("I'm the only admin", "adminroleonlyadmin"),
         ("our school's only Microsoft 365 admin", "nearonlyadmin"),
         ("IT set it up for me", "adminroleotheradmin"),  # IT in capitals: the IT people
+        ("our previous IT manager left", "notadminroleotheradmin"),  # gone: cannot reset it
+        ("I'm the only one who manages our 365", "nearonlyadmin"),
+        ("nobody else can reset it", "nearonlyadmin"),
+        ("my windows live login", "accountkindpersonal"),
+        ("the mail is on live.co.uk", "accountkindpersonal"),
+        ("Your organization needs more information", "accountkindworkschool"),
     ],
 )
 def test_vocabulary_marks(text: str, mark: str) -> None:
