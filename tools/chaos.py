@@ -113,7 +113,7 @@ class Record:
 
     sent: int = 0
     answered: int = 0
-    failed: int = 0  # the connection dropped or was refused by both servers, or an empty answer
+    failed: int = 0  # the connection dropped, every server refused, not 200, or an empty answer
     timeouts: int = 0  # no reply within ANSWER_WITHIN_SECONDS
     longest_wait: float = 0.0  # first send of a message to its answer, resends included
     error_replies: collections.Counter[str] = field(default_factory=collections.Counter)
@@ -130,23 +130,25 @@ class Record:
 
 
 class Balancer:
-    """Round-robin over the servers; a refused connection goes on to the next one."""
+    """Round-robin over the servers; a refused connection goes on to the other servers in turn."""
 
     def __init__(self, urls: list[str]) -> None:
         self.urls, self.next = urls, 0
 
     async def post(
         self, session: aiohttp.ClientSession, body: dict[str, Any], timeout: float
-    ) -> list[Any] | None:
-        for _ in range(len(self.urls)):
-            url = self.urls[self.next % len(self.urls)]
-            self.next += 1
+    ) -> list[Any] | int | None:
+        """The answers, or the HTTP status when it is not 200, or None when every server refused."""
+        first = self.next  # taken once: the other people's sends move it while this one waits
+        self.next += 1
+        for offset in range(len(self.urls)):
+            url = self.urls[(first + offset) % len(self.urls)]
             try:
                 async with session.post(
                     f"{url}/webhooks/rest/webhook", json=body, timeout=aiohttp.ClientTimeout(total=timeout)
                 ) as reply:
                     if reply.status != 200:
-                        return None
+                        return reply.status
                     return list(await reply.json())
             except aiohttp.ClientConnectorError:
                 continue
@@ -180,11 +182,16 @@ async def person(
                     answer, cut = None, type(error).__name__
                 else:
                     cut = ""
-                said = answer_text(answer or [])
+                said = answer_text(answer) if isinstance(answer, list) else ""
                 if not said:
                     record.failed += 1
-                    why = "refused by both servers, or not 200" if answer is None else "an empty answer"
-                    record.note(sender, message, f"cut off ({cut})" if cut else why)
+                    if cut:
+                        why = f"cut off ({cut})"
+                    elif answer is None:
+                        why = "refused by every server"
+                    else:
+                        why = f"HTTP {answer}" if isinstance(answer, int) else "an empty answer"
+                    record.note(sender, message, why)
                     await asyncio.sleep(1)
                     continue
                 resent_ticket = attempt > 0 and turn.expect == OPENED and ALREADY_OPEN in said.lower()
@@ -427,7 +434,7 @@ def report(
         ("turns answered", record.answered),
         ("turns lost once answered (tracker)", lost_turns),
         ("turns duplicated (tracker)", duplicated_turns),
-        ("sends cut off (connection dropped or refused)", record.failed),
+        ("sends cut off (dropped, refused everywhere, not 200)", record.failed),
         ("sends with no reply within 10 s", record.timeouts),
         ("longest wait for an answer, resends incl. (s)", round(record.longest_wait, 1)),
         ("conversations given up (4 sends failed)", record.abandoned),
