@@ -240,8 +240,13 @@ class AtomicRedisLockStore(RedisLockStore):
         self._update(self._key(conversation_id), [time.time(), conversation_id])
 
     def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        """Gives the ticket back after the message was handled; a Redis that is away then does
+        not turn a handled message into an apology (its tickets lapse within TICKET_SECONDS)."""
         self.renewals.release(conversation_id, ticket_number)
-        self._cleanup(self._key(conversation_id), [time.time(), conversation_id, ticket_number])
+        try:
+            self._cleanup(self._key(conversation_id), [time.time(), conversation_id, ticket_number])
+        except redis.RedisError as error:
+            logger.warning("could not give a conversation's ticket lock back: %s", error)
 
 
 class EnvLockStore(LockStore):
