@@ -239,9 +239,13 @@ def test_a_ticket_asked_for_while_postgresql_restarts_is_opened(monkeypatch: pyt
             desk = TicketDesk(database, NO_HELPDESK, limits=TicketLimits(GuardSettings.from_env()))
             monkeypatch.setattr(ticket_actions, "ticket_desk", lambda: desk)
             cluster.stop()
-            threading.Timer(1.5, cluster.start).start()
-            filled = {"contact_email": "jane@example.com", "ticket_description": "new phone"}
-            _, messages = run(ActionOpenTicket(), tracker("new phone", loop="", **filled))
+            back = threading.Timer(1.5, cluster.start)
+            back.start()
+            try:
+                filled = {"contact_email": "jane@example.com", "ticket_description": "new phone"}
+                _, messages = run(ActionOpenTicket(), tracker("new phone", loop="", **filled))
+            finally:
+                back.join()  # the cluster is up again before the context stops it, even on failure
             assert responses(messages) == ["utter_ticket_opened"]
             assert len(desk.store.records()) == 1
             database.dispose()
