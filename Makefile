@@ -44,7 +44,7 @@ help:
 	@echo "make test    everything: lint, types, data validation, the whole pytest suite, test stories"
 	@echo "make check   quick: lint, types and the unit tests (no model, browser or server)"
 	@echo "make bench   this bot against Rasa's starter bot: latency, throughput, memory"
-	@echo "make chaos   failover under load: kills a server, restarts PostgreSQL and Redis (docs/benchmarks.md)"
+	@echo "make chaos   failover under load: kills a server, restarts its own PostgreSQL and Redis (docs/benchmarks.md)"
 	@echo "make config  the effective configuration (environment variables), secrets masked"
 	@echo "VERBOSE=1    show everything the stages print (it always goes to $(LOGS)/)"
 
@@ -152,9 +152,10 @@ bench: setup
 	@$(PY) -m tools.bench $(BENCH_ARGS)
 
 # Failover under load (docs/benchmarks.md): 50 people for 3 minutes while a Rasa server is
-# killed and this machine's PostgreSQL and Redis are restarted. Not part of `make test`.
+# killed and the run's own PostgreSQL and Redis (tools/services.py, under var/chaos/) are
+# restarted; the machine's shared services are left alone. Not part of `make test`.
 chaos: setup $(MODEL)
-	@echo "==> Chaos: two servers under load; restarts the local PostgreSQL and Redis; about 5 minutes"
+	@echo "==> Chaos: two servers under load; restarts its own PostgreSQL and Redis; about 6 minutes"
 	@$(PY) -m tools.chaos $(CHAOS_ARGS)
 
 # What a message costs PostgreSQL and Redis, and what they sustain here (docs/operations.md,

@@ -15,12 +15,16 @@ Calls are synchronous (a Redis round trip); async callers run them in a worker t
 
 from __future__ import annotations
 
+import logging
 import time
 from functools import cache
 
+import redis
 from limits import RateLimitItemPerSecond
 from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
+
+logger = logging.getLogger(__name__)
 
 REDIS_SOCKET_TIMEOUT_SECONDS = 5
 
@@ -49,10 +53,17 @@ class RateLimit:
         self.limiter = MovingWindowRateLimiter(self.storage)
 
     def hit(self, key: str) -> float | None:
-        """Counts an event for `key`; None when allowed, else the seconds to wait."""
+        """Counts an event for `key`; None when allowed, else the seconds to wait.
+
+        With Redis unreachable (a restart, seconds), the event is allowed: a limit against abuse
+        must not stop every conversation and ticket while its counter is away."""
         if self.limit <= 0:
             return None
-        if self.limiter.hit(self.item, key):
+        try:
+            if self.limiter.hit(self.item, key):
+                return None
+            reset_at, _ = self.limiter.get_window_stats(self.item, key)
+        except redis.RedisError as error:
+            logger.warning("rate limit %s not counted, Redis unavailable: %s", self.item.namespace, error)
             return None
-        reset_at, _ = self.limiter.get_window_stats(self.item, key)
         return max(0.0, float(reset_at) - time.time())

@@ -31,6 +31,7 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from bot.handoff import Handoffs, replies
 from bot.handoff.models import HANDBACK, REPLY, AgentMessage, Handoff, Reminder
 from bot.handoff.store import Batch
+from bot.retrying import through_database_restart
 from bot.settings import HelpdeskSettings
 from bot.tickets.forwarders import Forwarder, forwarder_for
 from bot.tickets.forwarding import RetryPolicy
@@ -77,7 +78,10 @@ class Relay:
         address = address_of(message)
         if address is not None and (message.text or "") != HANDOFF_ENDED:
             message.metadata = {**(message.metadata or {}), "reply_to": address}
-        handoff = await asyncio.to_thread(self.handoffs.store.live_for, message.sender_id)
+        live_for = self.handoffs.store.live_for  # a read, on every message: waits out a restart
+        handoff = await asyncio.to_thread(
+            through_database_restart, lambda: live_for(message.sender_id), "handoff check"
+        )
         if handoff is None:
             return False
         text = (message.text or "").strip()

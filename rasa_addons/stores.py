@@ -11,12 +11,21 @@ plain `rasa run` needs no variable filled in for them:
 - EnvLockStore: Rasa serialises the messages of one conversation with a ticket lock. Several
   Rasa servers, or several Sanic workers of one server, must share it: `LOCK_STORE_URL=
   redis://...` puts it in Redis; unset, it stays in the memory of the one process.
+
+In Redis, a ticket lives TICKET_SECONDS and its server renews it every second while it waits or
+serves (up to Rasa's lifetime, TICKET_LOCK_LIFETIME, 60 s). A server that dies holding a
+conversation's lock (SIGKILL, a lost machine) so frees it within seconds; with Rasa's lifetime
+alone the person's next message would wait a minute on the other server.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import AbstractAsyncContextManager, contextmanager
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,9 +41,11 @@ from sqlalchemy.orm import sessionmaker
 from bot.settings import Settings
 from rasa_addons import local_actions, patches
 
-# How long one ticket update may hold a conversation's mutex; an update takes milliseconds,
-# the expiry only frees the mutex of a server that died holding it.
-MUTEX_SECONDS = 5.0
+logger = logging.getLogger(__name__)
+
+# How long a ticket outlives its server's last renewal, and how often a live server renews.
+TICKET_SECONDS = 5.0
+RENEW_EVERY_SECONDS = 1.0
 
 
 class EnvSQLTrackerStore(SQLTrackerStore):
@@ -59,6 +70,124 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         unchecked.dispose()
 
 
+class TicketRenewals:
+    """The tickets this process waits or serves with, renewed in a thread until released.
+
+    A thread rather than an asyncio task, so a busy event loop (a model prediction, a slow
+    store call) cannot let a live server's ticket lapse. A ticket is renewed up to its
+    deadline (Rasa's lock lifetime), then left to expire as Rasa would.
+    """
+
+    def __init__(self, renew: Callable[[str, int, float], None]) -> None:
+        self._renew = renew
+        self._tickets: dict[tuple[str, int], float] = {}  # (conversation, ticket) -> deadline
+        self._guard = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._pid = os.getpid()
+
+    def hold(self, conversation_id: str, ticket: int, deadline: float) -> None:
+        with self._guard:
+            if self._pid != os.getpid():  # a forked worker: the parent's thread did not come along
+                self._tickets.clear()
+                self._thread, self._pid = None, os.getpid()
+            self._tickets[(conversation_id, ticket)] = deadline
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="ticket-renewals", daemon=True)
+                self._thread.start()
+
+    def release(self, conversation_id: str, ticket: int) -> None:
+        with self._guard:
+            self._tickets.pop((conversation_id, ticket), None)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(RENEW_EVERY_SECONDS)
+            with self._guard:
+                due = list(self._tickets.items())
+            for (conversation_id, ticket), deadline in due:
+                if time.time() >= deadline:
+                    self.release(conversation_id, ticket)
+                    continue
+                try:
+                    self._renew(conversation_id, ticket, deadline)
+                except (redis.RedisError, OSError) as error:  # Redis restarting: its locks are gone too
+                    logger.warning("could not renew a conversation's ticket lock: %s", error)
+
+
+# Each change of a conversation's lock is one Lua script, which Redis runs atomically. The
+# value keeps Rasa's TicketLock layout (RedisLockStore.get_lock reads it): {"conversation_id":
+# ..., "tickets": ['{"number": 0, "expires": <epoch seconds>}', ...]}. The key expires with
+# its last ticket, so a dead server's lock does not stay behind. KEYS[1] is the lock's key,
+# ARGV[1] the caller's clock (Rasa's TicketLock uses the servers' clocks too).
+_LOCK_LUA = """
+local now = tonumber(ARGV[1])
+local function live_tickets()
+  local raw = redis.call('GET', KEYS[1])
+  if not raw then return nil end
+  local kept = {}
+  for _, encoded in ipairs(cjson.decode(raw).tickets or {}) do
+    local ticket = cjson.decode(encoded)
+    if ticket.expires >= now then table.insert(kept, ticket) end
+  end
+  return kept
+end
+local function save(tickets)
+  local encoded, latest = {}, now
+  for _, ticket in ipairs(tickets) do
+    local item = cjson.encode({number = ticket.number, expires = ticket.expires})
+    table.insert(encoded, cjson.encode(item))  -- each ticket a JSON string, as Rasa writes it
+    latest = math.max(latest, ticket.expires)
+  end
+  local value = '{"conversation_id": ' .. cjson.encode(ARGV[2]) .. ', "tickets": ['
+    .. table.concat(encoded, ', ') .. ']}'
+  redis.call('SET', KEYS[1], value, 'PX', math.floor((latest - now) * 1000) + 1000)
+end
+"""
+
+
+def _script(body: str) -> str:
+    return _LOCK_LUA + body
+
+
+# ARGV: now, conversation id, lifetime. Returns the new ticket's number (Rasa's numbering).
+_ISSUE_LUA = _script("""
+local tickets = live_tickets() or {}
+local number = 0
+if #tickets > 0 then number = tickets[#tickets].number + 1 end
+table.insert(tickets, {number = number, expires = now + tonumber(ARGV[3])})
+save(tickets)
+return number
+""")
+# ARGV: now, conversation id. Drops expired tickets (Rasa's update_lock).
+_UPDATE_LUA = _script("""
+local tickets = live_tickets()
+if tickets then save(tickets) end
+""")
+# ARGV: now, conversation id, ticket number, new expiry. A ticket served or lapsed stays so.
+_RENEW_LUA = _script("""
+local tickets = live_tickets()
+if not tickets then return 0 end
+for _, ticket in ipairs(tickets) do
+  if ticket.number == tonumber(ARGV[3]) then
+    ticket.expires = tonumber(ARGV[4])
+    save(tickets)
+    return 1
+  end
+end
+return 0
+""")
+# ARGV: now, conversation id, ticket number. Rasa's cleanup: the lock goes with its last ticket.
+_CLEANUP_LUA = _script("""
+local tickets = live_tickets()
+if not tickets then return end
+local kept = {}
+for _, ticket in ipairs(tickets) do
+  if ticket.number ~= tonumber(ARGV[3]) then table.insert(kept, ticket) end
+end
+if #kept == 0 then redis.call('DEL', KEYS[1]) else save(kept) end
+""")
+
+
 class AtomicRedisLockStore(RedisLockStore):
     """Rasa's RedisLockStore whose ticket updates are atomic across servers.
 
@@ -66,9 +195,17 @@ class AtomicRedisLockStore(RedisLockStore):
     servers handling messages of one conversation at the same moment can both read the
     same lock and issue the same ticket, and then both process at once: one tracker save
     overwrites the other's turn (RasaHQ/rasa#9213; the fix, ConcurrentRedisLockStore, is
-    Rasa Pro only). Here every read-modify-write runs under a short Redis mutex
-    (SET NX with expiry) on the conversation, so tickets stay unique and in order.
+    Rasa Pro only). Here every change is one Lua script, atomic in Redis, so tickets stay
+    unique and in order. (An earlier mutex per conversation could be left held by a server
+    that died, and the next server waited for it in a blocking call, its event loop stalled.)
+
+    A ticket expires TICKET_SECONDS after its server last renewed it (TicketRenewals), not
+    after Rasa's 60 s: the lock of a server that died is free again within seconds.
     """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.renewals = TicketRenewals(self.renew_ticket)
 
     @classmethod
     def from_url(cls, url: str) -> AtomicRedisLockStore:
@@ -77,31 +214,43 @@ class AtomicRedisLockStore(RedisLockStore):
         if not parts.path.strip("/"):
             url = parts._replace(path="/1").geturl()
         store = cls()
-        store.red = redis.Redis.from_url(url, socket_timeout=10)
+        store.use(redis.Redis.from_url(url, socket_timeout=10))
         return store
 
-    @contextmanager
-    def _mutex(self, conversation_id: str) -> Iterator[None]:
-        with self.red.lock(
-            f"mutex:{self.key_prefix}{conversation_id}",
-            timeout=MUTEX_SECONDS,
-            blocking_timeout=MUTEX_SECONDS,
-            sleep=0.002,
-        ):
-            yield
+    def use(self, client: redis.Redis) -> None:
+        self.red = client
+        self._issue = client.register_script(_ISSUE_LUA)
+        self._update = client.register_script(_UPDATE_LUA)
+        self._renew = client.register_script(_RENEW_LUA)
+        self._cleanup = client.register_script(_CLEANUP_LUA)
+
+    def _key(self, conversation_id: str) -> list[str]:
+        return [self.key_prefix + conversation_id]
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
-        with self._mutex(conversation_id):
-            ticket: int = super().issue_ticket(conversation_id, lock_lifetime)
-            return ticket
+        now = time.time()
+        lifetime = min(lock_lifetime, TICKET_SECONDS)
+        ticket = int(self._issue(self._key(conversation_id), [now, conversation_id, lifetime]))
+        self.renewals.hold(conversation_id, ticket, now + lock_lifetime)
+        return ticket
+
+    def renew_ticket(self, conversation_id: str, number: int, deadline: float) -> None:
+        """Moves a live ticket's expiry to TICKET_SECONDS from now (never past `deadline`)."""
+        now = time.time()
+        expires = min(deadline, now + TICKET_SECONDS)
+        self._renew(self._key(conversation_id), [now, conversation_id, number, expires])
 
     def update_lock(self, conversation_id: str) -> None:
-        with self._mutex(conversation_id):
-            super().update_lock(conversation_id)
+        self._update(self._key(conversation_id), [time.time(), conversation_id])
 
     def cleanup(self, conversation_id: str, ticket_number: int) -> None:
-        with self._mutex(conversation_id):
-            super().cleanup(conversation_id, ticket_number)
+        """Gives the ticket back after the message was handled; a Redis that is away then does
+        not turn a handled message into an apology (its tickets lapse within TICKET_SECONDS)."""
+        self.renewals.release(conversation_id, ticket_number)
+        try:
+            self._cleanup(self._key(conversation_id), [time.time(), conversation_id, ticket_number])
+        except redis.RedisError as error:
+            logger.warning("could not give a conversation's ticket lock back: %s", error)
 
 
 class EnvLockStore(LockStore):

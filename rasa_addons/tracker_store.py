@@ -29,9 +29,8 @@ import contextlib
 import functools
 import json
 import logging
-import time
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 import redis
@@ -42,20 +41,17 @@ from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.shared.utils.common import all_subclasses
-from sqlalchemy.exc import OperationalError
 
+from bot.retrying import through_database_restart
 from bot.settings import Settings
 from rasa_addons.stores import EnvSQLTrackerStore
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 KEY_PREFIX = "tracker:"
 # A live session stays in Redis this long after its last message (Rasa starts a new session
 # after session_expiration_time anyway; an expired key is read from SQL once).
 MIN_LIVE_SECONDS = 3600
-# A database restart takes a second or two; a save waits up to this long for it.
-SQL_RETRY_SECONDS = 6.0
 
 # Conversations found empty and not yet created that the store remembers (see save).
 MAX_ABSENT = 1000
@@ -163,7 +159,8 @@ class LiveTrackerStore(EnvSQLTrackerStore):
 
     def _sql_retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """Rasa's SQL read (synchronous inside its coroutine), in this worker thread."""
-        return asyncio.run(super().retrieve(sender_id))
+        read = super().retrieve
+        return through_database_restart(lambda: asyncio.run(read(sender_id)), "tracker read")
 
     def _live_events(self, sender_id: str) -> list[dict[str, Any]] | None:
         if self.red is None:
@@ -215,7 +212,7 @@ class LiveTrackerStore(EnvSQLTrackerStore):
                     self._event_query(session, sender_id, fetch_events_from_all_sessions=False).count()
                 )
 
-        return _retrying(count)
+        return through_database_restart(count, "tracker count")
 
     def _push(self, sender_id: str, expected: int, texts: list[str]) -> None:
         if self._append is None:
@@ -247,19 +244,4 @@ class LiveTrackerStore(EnvSQLTrackerStore):
             with self.engine.begin() as connection:
                 connection.execute(self.SQLEvent.__table__.insert(), rows)
 
-        _retrying(insert)
-
-
-def _retrying(work: Callable[[], T]) -> T:
-    """`work()`, tried again for up to SQL_RETRY_SECONDS while the database is unavailable."""
-    deadline = time.monotonic() + SQL_RETRY_SECONDS
-    delay = 0.1
-    while True:
-        try:
-            return work()
-        except OperationalError:
-            if time.monotonic() + delay > deadline:
-                raise
-            logger.warning("tracker database unavailable; trying again in %.1fs", delay)
-            time.sleep(delay)
-            delay = min(1.0, delay * 2)
+        through_database_restart(insert, "tracker save")

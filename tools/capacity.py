@@ -25,8 +25,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import redis
@@ -34,31 +32,8 @@ from sqlalchemy import create_engine, text
 
 from tools.databases import throwaway_postgres
 from tools.dialogues import RECOVERY_DIALOGUES
-from tools.stack import ONE_ADDRESS_LOAD_ENV, Stack, free_port, isolated_settings, wait_until
-
-
-@contextmanager
-def private_redis() -> Iterator[str]:
-    """A redis-server of our own (no persistence), so its command counts are ours alone."""
-    port = free_port()
-    server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL
-    )
-    try:
-        client = redis.Redis(port=port)
-        if not wait_until(lambda: _answers(client), timeout=10):
-            raise RuntimeError("redis-server did not start")
-        yield f"redis://127.0.0.1:{port}/1"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
-def _answers(client: redis.Redis) -> bool:
-    try:
-        return bool(client.ping())
-    except redis.RedisError:
-        return False
+from tools.services import private_redis
+from tools.stack import ONE_ADDRESS_LOAD_ENV, Stack, isolated_settings
 
 
 def redis_commands(url: str) -> int:
@@ -170,8 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     with (
         throwaway_postgres("capacity_tracker") as tracker,
         throwaway_postgres("capacity_tickets") as tickets,
-        private_redis() as lock,
+        tempfile.TemporaryDirectory(prefix="capacity-redis-") as redis_folder,
+        private_redis(Path(redis_folder)) as redis_server,  # its command counts are ours alone
     ):
+        lock = redis_server.url()
         costs = play_dialogues(tracker, tickets, lock)
         rows = max(1, round(costs["pg_rows_per_message"]))
         pg_messages = pgbench(tracker, rows, args.seconds)

@@ -4,8 +4,8 @@
 one action server over PostgreSQL (conversations, tickets) and Redis (locks, live sessions)
 for three minutes, while this script
   - kills one Rasa server (SIGKILL) and starts it again,
-  - restarts PostgreSQL (pg_ctlcluster ... restart, fast shutdown: clean, not a crash),
-  - restarts Redis (SHUTDOWN, then the same options again; it keeps nothing on disk here).
+  - restarts PostgreSQL (pg_ctl restart, fast shutdown: clean, not a crash),
+  - restarts Redis (SHUTDOWN NOSAVE, then the same server again; it keeps nothing on disk).
 Tickets are forwarded to a helpdesk stand-in (a local webhook that deduplicates on the
 Idempotency-Key, as Zendesk does). A person's message goes to the next server, and to the
 other one when the connection is refused (a load balancer's health check); a person who gets
@@ -13,10 +13,14 @@ an apology, or nothing within 10 s, sends the message again (at most 3 times).
 
 It prints turns sent, answered, lost once answered and duplicated (read back from every
 tracker through the HTTP API), tickets opened versus arrived, the longest gap in answers, each
-restart's time until the service answered again, and the error replies people saw.
+restart's time until the service answered again, and the error replies people saw
+(var/chaos/replies.log has each one and each timeout, with its time, for the servers' logs).
 
-PostgreSQL and Redis are this machine's shared services: other people's tests fail while they
-restart. `--no-services` leaves them alone (only the Rasa server is killed). Only 127.0.0.1.
+PostgreSQL and Redis are the run's own (tools/services.py: a cluster made with initdb and a
+redis-server, under var/chaos/, removed afterwards), so the machine's shared services and
+other people's tests are left alone, and no root is needed. `--ports 6300-6399` takes every
+port (servers, databases, helpdesk) from a range; `--kill-only` restarts neither database.
+Only 127.0.0.1.
 
 Over 300 lines: one scenario, read top to bottom (services, people, faults, report).
 """
@@ -26,14 +30,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
-import contextlib
 import itertools
 import json
 import os
-import shutil
 import signal
-import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -41,23 +43,28 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import aiohttp
-import redis
 from sqlalchemy import create_engine, text
 
-from bot.settings import PROJECT_ROOT
+from bot.settings import PROJECT_ROOT, Settings
 from bot.tickets import find_ticket_id
 from rasa_addons.guards.messages import Replies
-from tools.databases import scaled_settings
+from tools.databases import ensure_postgres_database
 from tools.dialogues import RECOVERY_DIALOGUES, Dialogue
 from tools.load import answer_text
-from tools.stack import DEFAULT_MODEL, ONE_ADDRESS_LOAD_ENV, Stack, free_port, wait_until
+from tools.services import Ports, PrivatePostgres, PrivateRedis, private_postgres, private_redis
+from tools.stack import DEFAULT_MODEL, ONE_ADDRESS_LOAD_ENV, Stack, isolated_settings, wait_until
 
 USERS = 50
 ANSWER_WITHIN_SECONDS = 10.0
 RESENDS = 3
+OPENED = "opened support ticket"
+# The right answer to a resent ticket request whose first send opened the ticket (its answer
+# was cut off by the kill): the same ticket, named.
+ALREADY_OPEN = "already have support ticket"
 LOG_DIR = PROJECT_ROOT / "var" / "chaos"
 
 
@@ -67,7 +74,7 @@ LOG_DIR = PROJECT_ROOT / "var" / "chaos"
 class Helpdesk:
     """A webhook helpdesk on 127.0.0.1: one record per Idempotency-Key, every delivery counted."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int) -> None:
         self.records: dict[str, str] = {}  # idempotency key -> our ticket id
         self.deliveries = 0
         self.lock = threading.Lock()
@@ -90,79 +97,13 @@ class Helpdesk:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/tickets"
 
     def ticket_ids(self) -> list[str]:
         with self.lock:
             return list(self.records.values())
-
-
-# --- the shared services ----------------------------------------------------------------------
-
-
-def restart_postgres() -> None:
-    """Restarts the local cluster cleanly (fast shutdown) and waits until it accepts connections."""
-    version, cluster = subprocess.run(
-        ["pg_lsclusters", "-h"], capture_output=True, text=True, check=True
-    ).stdout.split()[:2]
-    subprocess.run(["pg_ctlcluster", version, cluster, "restart", "-m", "fast"], check=True)
-    subprocess.run(["pg_isready", "-h", "127.0.0.1", "-t", "30"], check=True, capture_output=True)
-
-
-def ensure_postgres() -> None:
-    for line in subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True).stdout.splitlines():
-        version, cluster, _, status = line.split()[:4]
-        if status != "online":
-            subprocess.run(["pg_ctlcluster", version, cluster, "start"], check=False)
-
-
-REDIS_OPTIONS = (
-    "bind",
-    "port",
-    "dir",
-    "logfile",
-    "save",
-    "appendonly",
-    "daemonize",
-    "dbfilename",
-    "databases",
-)
-
-
-def redis_options() -> list[str]:
-    """The running Redis's options, as command-line arguments that start it again the same."""
-    admin = redis.Redis(host="127.0.0.1", port=6379)
-    arguments = []
-    for name in REDIS_OPTIONS:
-        value = admin.config_get(name).get(name)
-        if value is not None:
-            arguments += [f"--{name}", *(value.split() if name == "bind" else [value])]
-    admin.close()
-    return arguments
-
-
-def restart_redis(options: list[str]) -> None:
-    admin = redis.Redis(host="127.0.0.1", port=6379)
-    with contextlib.suppress(redis.ConnectionError):  # it closes the connection as it goes
-        admin.shutdown(nosave=True)
-    wait_until(lambda: not _redis_up(), timeout=10)
-    subprocess.run([shutil.which("redis-server") or "redis-server", *options], check=True)
-    wait_until(_redis_up, timeout=15)
-
-
-def _redis_up() -> bool:
-    try:
-        return bool(redis.Redis(host="127.0.0.1", port=6379, socket_timeout=1).ping())
-    except redis.RedisError:
-        return False
-
-
-def ensure_redis(options: list[str]) -> None:
-    if not _redis_up():
-        subprocess.run([shutil.which("redis-server") or "redis-server", *options], check=False)
-        wait_until(_redis_up, timeout=15)
 
 
 # --- the people -------------------------------------------------------------------------------
@@ -174,7 +115,7 @@ class Record:
 
     sent: int = 0
     answered: int = 0
-    failed: int = 0  # the connection dropped or was refused by both servers, or an empty answer
+    failed: int = 0  # the connection dropped, every server refused, not 200, or an empty answer
     timeouts: int = 0  # no reply within ANSWER_WITHIN_SECONDS
     longest_wait: float = 0.0  # first send of a message to its answer, resends included
     error_replies: collections.Counter[str] = field(default_factory=collections.Counter)
@@ -183,26 +124,33 @@ class Record:
     sent_turns: dict[str, list[str]] = field(default_factory=dict)
     tickets_told: set[str] = field(default_factory=set)
     abandoned: int = 0
+    tickets_named_again: int = 0  # a resent ticket request answered with the ticket its first send opened
+    log: list[str] = field(default_factory=list)  # each error reply and timeout, for var/chaos/replies.log
+
+    def note(self, sender: str, message: str, what: str) -> None:
+        self.log.append(f"{time.strftime('%H:%M:%S')} {sender} {message!r}: {what}")
 
 
 class Balancer:
-    """Round-robin over the servers; a refused connection goes on to the next one."""
+    """Round-robin over the servers; a refused connection goes on to the other servers in turn."""
 
     def __init__(self, urls: list[str]) -> None:
         self.urls, self.next = urls, 0
 
     async def post(
         self, session: aiohttp.ClientSession, body: dict[str, Any], timeout: float
-    ) -> list[Any] | None:
-        for _ in range(len(self.urls)):
-            url = self.urls[self.next % len(self.urls)]
-            self.next += 1
+    ) -> list[Any] | int | None:
+        """The answers, or the HTTP status when it is not 200, or None when every server refused."""
+        first = self.next  # taken once: the other people's sends move it while this one waits
+        self.next += 1
+        for offset in range(len(self.urls)):
+            url = self.urls[(first + offset) % len(self.urls)]
             try:
                 async with session.post(
                     f"{url}/webhooks/rest/webhook", json=body, timeout=aiohttp.ClientTimeout(total=timeout)
                 ) as reply:
                     if reply.status != 200:
-                        return None
+                        return reply.status
                     return list(await reply.json())
             except aiohttp.ClientConnectorError:
                 continue
@@ -221,7 +169,7 @@ async def person(
             message = turn.message.replace("{sender}", sender)
             answered = False
             first_sent = time.monotonic()
-            for _ in range(1 + RESENDS):
+            for attempt in range(1 + RESENDS):
                 record.sent += 1
                 record.sent_turns.setdefault(sender, []).append(message)
                 try:
@@ -230,24 +178,37 @@ async def person(
                     )
                 except asyncio.TimeoutError:
                     record.timeouts += 1
+                    record.note(sender, message, "no reply within 10 s")
                     continue
-                except aiohttp.ClientError:
-                    answer = None
-                said = answer_text(answer or [])
+                except aiohttp.ClientError as error:
+                    answer, cut = None, type(error).__name__
+                else:
+                    cut = ""
+                said = answer_text(answer) if isinstance(answer, list) else ""
                 if not said:
                     record.failed += 1
+                    if cut:
+                        why = f"cut off ({cut})"
+                    elif answer is None:
+                        why = "refused by every server"
+                    else:
+                        why = f"HTTP {answer}" if isinstance(answer, int) else "an empty answer"
+                    record.note(sender, message, why)
                     await asyncio.sleep(1)
                     continue
-                if apology in said or turn.expect.lower() not in said.lower():
+                resent_ticket = attempt > 0 and turn.expect == OPENED and ALREADY_OPEN in said.lower()
+                if apology in said or (turn.expect.lower() not in said.lower() and not resent_ticket):
                     record.error_replies[" ".join(said.split())[:90]] += 1
+                    record.note(sender, message, f"expected {turn.expect!r}, got {' '.join(said.split())!r}")
                     await asyncio.sleep(1)
                     continue
                 answered = True
                 record.answered += 1
+                record.tickets_named_again += resent_ticket
                 record.answer_times.append(time.monotonic())
                 record.longest_wait = max(record.longest_wait, time.monotonic() - first_sent)
                 record.answered_turns.setdefault(sender, []).append(message)
-                ticket = find_ticket_id(said) if "opened support ticket" in said.lower() else None
+                ticket = find_ticket_id(said) if turn.expect == OPENED else None
                 if ticket:
                     record.tickets_told.add(ticket)
                 break
@@ -356,14 +317,34 @@ def tracker_turns(stack: Stack, sender: str) -> list[str]:
     return [e["text"] for e in events if e.get("event") == "user"]
 
 
-def run(seconds: float, services: bool) -> int:
+@contextmanager
+def own_services(ports: Ports) -> Iterator[tuple[Settings, PrivatePostgres, PrivateRedis]]:
+    """The run's own PostgreSQL (conversations, tickets) and Redis (locks, live sessions, limits)."""
+    with ExitStack() as stack:
+        postgres = stack.enter_context(private_postgres(LOG_DIR / "postgres", ports.take()))
+        redis_server = stack.enter_context(private_redis(LOG_DIR / "redis", ports.take()))
+        for database in ("chaos_tracker", "chaos_tickets"):
+            ensure_postgres_database(postgres.url(database))
+        action_port = ports.take()
+        settings = isolated_settings(
+            Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="chaos-"))),
+            rasa_port=ports.take(),
+            action_port=action_port,
+            action_server_url=f"http://127.0.0.1:{action_port}/webhook",
+            tracker_db_url=postgres.url("chaos_tracker"),
+            tickets_db_url=postgres.url("chaos_tickets"),
+            lock_store_url=redis_server.url(),
+        )
+        yield settings, postgres, redis_server
+
+
+def run(seconds: float, restart_databases: bool, ports: Ports) -> int:
     LOG_DIR.mkdir(parents=True, exist_ok=True)
-    redis_args = redis_options() if services else []
-    helpdesk = Helpdesk()
+    helpdesk = Helpdesk(ports.take())
     record = Record()
     restarts: list[tuple[str, float]] = []
     with ExitStack() as stack:
-        settings = stack.enter_context(scaled_settings("chaos"))
+        settings, postgres, redis_server = stack.enter_context(own_services(ports))
         tickets_url = settings.tickets_db_url
         env = {
             **ONE_ADDRESS_LOAD_ENV,
@@ -375,68 +356,62 @@ def run(seconds: float, services: bool) -> int:
             "TICKETS_FORWARD_INTERVAL_SECONDS": "1",
             "RATE_LIMIT_PER_SENDER": "0",
         }
-        servers = Servers(settings, env, (free_port(), free_port()))
-        try:
-            print(f"==> starting two Rasa servers and an action server (logs in {LOG_DIR})", flush=True)
-            stack.enter_context(servers.running())
+        servers = Servers(settings, env, (settings.rasa_port, ports.take()))
+        print(
+            f"==> PostgreSQL on port {postgres.port} and Redis on port {redis_server.port} of this run;"
+            f" two Rasa servers and an action server (logs in {LOG_DIR})",
+            flush=True,
+        )
+        stack.enter_context(servers.running())
 
-            def restarted(restart: Callable[[], None]) -> Callable[[], float]:
-                def back() -> float:
-                    since = time.monotonic()
-                    restart()
-                    return service_back(servers.urls(), since)
+        def restarted(restart: Callable[[], None]) -> Callable[[], float]:
+            def back() -> float:
+                since = time.monotonic()
+                restart()
+                return service_back(servers.urls(), since)
 
-                return back
+            return back
 
-            schedule: list[tuple[float, str, Callable[[], float]]] = [
-                (
-                    0.15 * seconds,
-                    "SIGKILL Rasa server 1, start it again",
-                    lambda: servers.kill_and_restart(0),
-                ),
+        schedule: list[tuple[float, str, Callable[[], float]]] = [
+            (0.15 * seconds, "SIGKILL Rasa server 1, start it again", lambda: servers.kill_and_restart(0)),
+        ]
+        if restart_databases:
+            schedule += [
+                (0.45 * seconds, "restart PostgreSQL", restarted(postgres.restart)),
+                (0.72 * seconds, "restart Redis", restarted(redis_server.restart)),
             ]
-            if services:
-                schedule += [
-                    (0.45 * seconds, "restart PostgreSQL", restarted(restart_postgres)),
-                    (0.72 * seconds, "restart Redis", restarted(lambda: restart_redis(redis_args))),
-                ]
-            service_back(servers.urls(), time.monotonic())  # a first message warms each server up
-            started = time.monotonic()
-            load = threading.Thread(target=lambda: asyncio.run(people(servers.urls(), record, seconds)))
-            load.start()
-            for at, name, action in schedule:
-                time.sleep(max(0.0, started + at - time.monotonic()))
-                print(f"    t={time.monotonic() - started:5.1f}s  {name}", flush=True)
-                restarts.append((f"{name}: s until both servers answer", action()))
-                if name.startswith("SIGKILL"):
-                    restarts.append(
-                        ("SIGKILL: s until the other server answered", servers.service_after_kill)
-                    )
-                print(f"           back after {restarts[-1][1]:.1f}s", flush=True)
-            load.join()
-            ended = time.monotonic()
-            print("==> load over; waiting for the helpdesk to receive every ticket (up to 60 s)", flush=True)
-            engine = create_engine(tickets_url, future=True)
+        service_back(servers.urls(), time.monotonic())  # a first message warms each server up
+        started = time.monotonic()
+        load = threading.Thread(target=lambda: asyncio.run(people(servers.urls(), record, seconds)))
+        load.start()
+        for at, name, action in schedule:
+            time.sleep(max(0.0, started + at - time.monotonic()))
+            print(f"    t={time.monotonic() - started:5.1f}s  {name}", flush=True)
+            restarts.append((f"{name}: s until both servers answer", action()))
+            if name.startswith("SIGKILL"):
+                restarts.append(("SIGKILL: s until the other server answered", servers.service_after_kill))
+            print(f"           back after {restarts[-1][1]:.1f}s", flush=True)
+        load.join()
+        ended = time.monotonic()
+        (LOG_DIR / "replies.log").write_text("".join(f"{line}\n" for line in record.log))
+        print("==> load over; waiting for the helpdesk to receive every ticket (up to 60 s)", flush=True)
+        engine = create_engine(tickets_url, future=True)
 
-            def stored() -> set[str]:
-                with engine.connect() as connection:
-                    return {row[0] for row in connection.execute(text("SELECT public_id FROM tickets"))}
+        def stored() -> set[str]:
+            with engine.connect() as connection:
+                return {row[0] for row in connection.execute(text("SELECT public_id FROM tickets"))}
 
-            wait_until(lambda: stored() <= set(helpdesk.ticket_ids()), timeout=60)
-            in_db = stored()
-            engine.dispose()
-            lost_turns = duplicated_turns = 0
-            for sender, answered in record.answered_turns.items():
-                kept = collections.Counter(tracker_turns(servers.rasa[1], sender))
-                for message, times in collections.Counter(answered).items():
-                    lost_turns += max(0, times - kept[message])
-                sent = collections.Counter(record.sent_turns[sender])
-                duplicated_turns += sum(max(0, kept[m] - sent[m]) for m in kept)
-            report(record, helpdesk, in_db, lost_turns, duplicated_turns, restarts, seconds, ended)
-        finally:
-            if services:
-                ensure_postgres()
-                ensure_redis(redis_args)
+        wait_until(lambda: stored() <= set(helpdesk.ticket_ids()), timeout=60)
+        in_db = stored()
+        engine.dispose()
+        lost_turns = duplicated_turns = 0
+        for sender, answered in record.answered_turns.items():
+            kept = collections.Counter(tracker_turns(servers.rasa[1], sender))
+            for message, times in collections.Counter(answered).items():
+                lost_turns += max(0, times - kept[message])
+            sent = collections.Counter(record.sent_turns[sender])
+            duplicated_turns += sum(max(0, kept[m] - sent[m]) for m in kept)
+        report(record, helpdesk, in_db, lost_turns, duplicated_turns, restarts, seconds, ended)
     return 0
 
 
@@ -461,11 +436,12 @@ def report(
         ("turns answered", record.answered),
         ("turns lost once answered (tracker)", lost_turns),
         ("turns duplicated (tracker)", duplicated_turns),
-        ("sends cut off (connection dropped or refused)", record.failed),
+        ("sends cut off (dropped, refused everywhere, not 200)", record.failed),
         ("sends with no reply within 10 s", record.timeouts),
         ("longest wait for an answer, resends incl. (s)", round(record.longest_wait, 1)),
         ("conversations given up (4 sends failed)", record.abandoned),
         ("tickets told to people", len(record.tickets_told)),
+        ("  of which named again to a resent request", record.tickets_named_again),
         ("tickets in the ticket database", len(in_db)),
         ("tickets arrived at the helpdesk", len(arrived_count)),
         ("tickets lost (stored, never arrived)", len(in_db - set(arrived))),
@@ -487,14 +463,17 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seconds", type=float, default=180.0, help="how long the people chat (default 180)")
-    parser.add_argument("--no-services", action="store_true", help="do not restart PostgreSQL and Redis")
+    parser.add_argument("--kill-only", action="store_true", help="restart neither PostgreSQL nor Redis")
+    parser.add_argument(
+        "--ports", metavar="FIRST-LAST", help="take every port from this range (default: any free ones)"
+    )
     args = parser.parse_args(argv)
     if not DEFAULT_MODEL.exists():
         print(f"{DEFAULT_MODEL} is missing: run `make model` first", file=sys.stderr)
         return 1
     if not 30 <= args.seconds <= 600:
         parser.error("--seconds between 30 and 600")
-    return run(args.seconds, services=not args.no_services)
+    return run(args.seconds, restart_databases=not args.kill_only, ports=Ports(args.ports))
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from actions.conversation import (
 from actions.tickets import FORM_SLOTS, LOOKUP_SLOTS, checked_address, cleared
 from bot.metrics import TICKETS_OPENED, channel_label
 from bot.redaction import redact, secrets_named
+from bot.retrying import through_database_restart
 from bot.tickets import Refused, TicketRequest
 from bot.tickets.conversation import (
     address_in,
@@ -169,7 +170,9 @@ class ActionOpenTicket(Action):
     ) -> list[EventType]:
         request = ticket_request(tracker)
         try:
-            outcome = await asyncio.to_thread(tickets.ticket_desk().open, request)
+            desk = tickets.ticket_desk()
+            # open() is idempotent: a retry after a commit whose answer was cut gets the same ticket
+            outcome = await asyncio.to_thread(through_database_restart, lambda: desk.open(request), "ticket")
         except SQLAlchemyError:
             logger.exception("could not store a ticket")
             dispatcher.utter_message(response="utter_ticket_not_saved")

@@ -14,6 +14,7 @@ import redis
 import bot.ratelimit
 from bot.ratelimit import RateLimit, limit_storage
 from tools.databases import REDIS_URL
+from tools.stack import free_port
 
 
 class Clock:
@@ -68,3 +69,8 @@ def test_in_redis_two_servers_share_one_count_and_a_restart_keeps_it(redis_name:
     assert restarted.hit("a") is not None and restarted.hit("b") is None
     client = redis.Redis.from_url(REDIS_URL)
     assert all(0 < client.ttl(key) <= 60 for key in client.scan_iter(f"*{redis_name}*"))  # they expire
+
+
+def test_with_redis_away_every_event_is_allowed_rather_than_every_person_stopped() -> None:
+    away = RateLimit(1, 60.0, limit_storage(f"redis://127.0.0.1:{free_port()}/0"), "away")
+    assert [away.hit("a"), away.hit("a")] == [None, None]

@@ -3,13 +3,31 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from rasa_addons.stores import AtomicRedisLockStore, EnvLockStore
+from bot.settings import PROJECT_ROOT
+from rasa_addons.stores import TICKET_SECONDS, AtomicRedisLockStore, EnvLockStore
 from tools.databases import REDIS_URL
+
+# A Rasa server's part in one message: take the conversation's lock, then keep it (a message
+# that takes long to answer) until this process is killed.
+HOLDER = """
+import asyncio, sys
+from rasa_addons.stores import AtomicRedisLockStore
+
+async def hold(store, conversation):
+    async with store.lock(conversation):
+        print("holding", flush=True)
+        await asyncio.sleep(600)
+
+asyncio.run(hold(AtomicRedisLockStore.from_url(sys.argv[1]), sys.argv[2]))
+"""
 
 
 def test_servers_issuing_tickets_at_the_same_moment_get_distinct_ones() -> None:
@@ -53,3 +71,34 @@ def test_the_url_chooses_redis_and_its_database(monkeypatch: pytest.MonkeyPatch)
     store = EnvLockStore().store
     assert isinstance(store, AtomicRedisLockStore)
     assert store.red.connection_pool.connection_kwargs["db"] == 1  # Rasa's default lock store database
+
+
+def test_a_server_killed_holding_a_conversation_delays_its_next_message_by_seconds_only() -> None:
+    """Rasa's tickets live 60 s: the person would wait a minute on the other server (chaos run)."""
+    conversation = uuid.uuid4().hex
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, REDIS_URL, conversation],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    other_server = AtomicRedisLockStore.from_url(REDIS_URL)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        time.sleep(TICKET_SECONDS + 2)  # longer than a ticket lives: only its renewals keep it
+        lock = other_server.get_lock(conversation)
+        assert lock is not None
+        lock.remove_expired_tickets()
+        assert lock.tickets, "a live server's ticket lapsed while it was still answering"
+    finally:
+        holder.kill()
+        holder.wait()
+    killed = time.monotonic()
+
+    async def next_message() -> float:
+        async with other_server.lock(conversation):
+            return time.monotonic() - killed
+
+    waited = asyncio.run(asyncio.wait_for(next_message(), timeout=30))
+    assert waited < TICKET_SECONDS + 2
+    assert other_server.get_lock(conversation) is None

@@ -1,8 +1,12 @@
-"""The ticket actions on rasa_sdk trackers, over a real (SQLite) ticket store."""
+"""The ticket actions on rasa_sdk trackers, over a real ticket store (SQLite; PostgreSQL of its
+own for the restart)."""
 
 from __future__ import annotations
 
 import asyncio
+import shutil
+import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,10 +26,11 @@ from actions.tickets import (
     ValidateTicketForm,
     ValidateTicketStatusForm,
 )
-from bot.settings import GuardSettings, HelpdeskSettings
+from bot.settings import PROJECT_ROOT, GuardSettings, HelpdeskSettings
 from bot.tickets import Database, TicketDesk
 from bot.tickets.limits import TicketLimits
 from bot.tickets.migrate import upgrade
+from tools.services import private_postgres
 
 DOMAIN: dict[str, Any] = {
     "forms": {
@@ -222,6 +227,30 @@ def test_an_unreachable_store_says_nothing_was_opened(monkeypatch: pytest.Monkey
     events, messages = run(ActionOpenTicket(), tracker("x", loop="", **filled))
     assert responses(messages) == ["utter_ticket_not_saved"]
     assert not [e for e in events if e.get("name") == "ticket_id"]
+
+
+def test_a_ticket_asked_for_while_postgresql_restarts_is_opened(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A restart takes a second or two: the person gets their ticket, not "nothing was opened"."""
+    folder = PROJECT_ROOT / "var" / "tests" / f"postgres-{uuid.uuid4().hex[:8]}"  # postgres can read it
+    try:
+        with private_postgres(folder) as cluster:
+            database = Database(cluster.url())
+            upgrade(database.engine)
+            desk = TicketDesk(database, NO_HELPDESK, limits=TicketLimits(GuardSettings.from_env()))
+            monkeypatch.setattr(ticket_actions, "ticket_desk", lambda: desk)
+            cluster.stop()
+            back = threading.Timer(1.5, cluster.start)
+            back.start()
+            try:
+                filled = {"contact_email": "jane@example.com", "ticket_description": "new phone"}
+                _, messages = run(ActionOpenTicket(), tracker("new phone", loop="", **filled))
+            finally:
+                back.join()  # the cluster is up again before the context stops it, even on failure
+            assert responses(messages) == ["utter_ticket_opened"]
+            assert len(desk.store.records()) == 1
+            database.dispose()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def open_ticket(sender: str = "conversation-1") -> str:
