@@ -367,7 +367,7 @@ class OperationsSettings(EnvSection):
     staff_token: str = var("", "STAFF_DASHBOARD_TOKEN", secret=True)
     staff_user: str = var("", "STAFF_DASHBOARD_USER")
     staff_password: str = var("", "STAFF_DASHBOARD_PASSWORD", secret=True)
-    report_idle_minutes: float = var(30, "REPORT_IDLE_MINUTES", gt=0)  # quiet this long without an outcome
+    report_idle_minutes: float = var(30, "REPORT_IDLE_MINUTES", ge=0)  # quiet this long without an outcome
     log_format: str = var("text", "LOG_FORMAT")  # json: one JSON object per log line
 
     @validator("staff_token")

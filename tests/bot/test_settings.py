@@ -7,6 +7,7 @@ import pytest
 
 from bot.__main__ import main
 from bot.settings import (
+    IN_PROCESS_ACTIONS,
     Configuration,
     ConfigurationError,
     GuardSettings,
@@ -58,8 +59,10 @@ def test_a_half_configured_teams_names_what_is_missing(monkeypatch: pytest.Monke
 def test_a_blank_variable_means_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MESSAGE_MAX_CHARS", "  ")
     monkeypatch.setenv("ACTION_PORT", "")
+    monkeypatch.setenv("ACTION_SERVER_URL", " ")
     assert GuardSettings.from_env().message_max_chars == 2000
-    assert Settings.from_env().action_server_url.endswith(":5055/webhook")
+    assert Settings.from_env().action_port == 5055
+    assert Settings.from_env().action_server_url == IN_PROCESS_ACTIONS
 
 
 def test_derived_defaults_follow_the_data_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:

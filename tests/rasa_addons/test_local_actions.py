@@ -12,17 +12,17 @@ from typing import Any
 import pytest
 from rasa.core.actions.action import RemoteAction
 from rasa.core.channels.channel import CollectingOutputChannel
-from rasa.core.nlg import TemplatedNaturalLanguageGenerator
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.settings import IN_PROCESS_ACTIONS, PROJECT_ROOT
+from bot.settings import IN_PROCESS_ACTIONS
 from rasa_addons import local_actions, patches
+from rasa_addons.importer import project_domain
+from rasa_addons.replies import DomainAndReplies
 
-DOMAIN = Domain.load(PROJECT_ROOT / "domain.yml")
+DOMAIN = project_domain()
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def tracker(sender: str, text: str = "I need a person") -> DialogueStateTracker:
 def run(endpoint: EndpointConfig, name: str, conversation: DialogueStateTracker) -> list[Event]:
     """The action's events (its answers as BotUttered), as Rasa's processor runs it."""
     action = RemoteAction(name, endpoint)
-    nlg = TemplatedNaturalLanguageGenerator(DOMAIN.responses)
+    nlg = DomainAndReplies(domain=DOMAIN)
     return list(asyncio.run(action.run(CollectingOutputChannel(), nlg, conversation, DOMAIN)))
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 
 import pytest
 from secure_stack import ACTION_TOKEN, RecordingHelpdesk, SecureBot
 
+from bot.settings import replace
 from tools.stack import DEFAULT_MODEL, Stack, free_port, isolated_settings
 
 
