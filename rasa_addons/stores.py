@@ -12,7 +12,7 @@ plain `rasa run` needs no variable filled in for them:
   Rasa servers, or several Sanic workers of one server, must share it: `LOCK_STORE_URL=
   redis://...` puts it in Redis; unset, it stays in the memory of the one process.
 
-In Redis, a ticket lives TICKET_SECONDS and its server renews it every second while it waits or
+In Redis, a ticket lives TICKET_SECONDS and its server renews it every RENEW_EVERY_SECONDS while it waits or
 serves (up to Rasa's lifetime, TICKET_LOCK_LIFETIME, 60 s). A server that dies holding a
 conversation's lock (SIGKILL, a lost machine) so frees it within seconds; with Rasa's lifetime
 alone the person's next message would wait a minute on the other server.
@@ -44,8 +44,8 @@ from rasa_addons import local_actions, patches
 logger = logging.getLogger(__name__)
 
 # How long a ticket outlives its server's last renewal, and how often a live server renews.
-TICKET_SECONDS = 5.0
-RENEW_EVERY_SECONDS = 1.0
+TICKET_SECONDS = 3.0
+RENEW_EVERY_SECONDS = 0.5
 
 
 class EnvSQLTrackerStore(SQLTrackerStore):
