@@ -329,7 +329,8 @@ def main(argv: list[str] | None = None) -> int:
         if make_url(url).get_backend_name() == "postgresql":
             ensure_postgres_database(url)
     stack = Stack(settings, model=args.model, echo=os.environ.get("VERBOSE", "0") != "0")
-    print("==> Starting the action server and the Rasa server (loading the model) ...", end="", flush=True)
+    servers = "the Rasa server" if settings.actions_in_process else "the action server and the Rasa server"
+    print(f"==> Starting {servers} (loading the model) ...", end="", flush=True)
     started = time.monotonic()
     stopping = False
 
