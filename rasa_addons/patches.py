@@ -16,7 +16,8 @@ Rasa 3.6 offers no extension point for these five, so they stay patches:
   a new connection per call to the action server (rasa_addons/action_client.py);
 - `MessageProcessor.handle_message` first offers the message to the registered interceptors
   (`intercept_messages`): the live handoff (rasa_addons/handoff_relay.py) takes the messages of
-  a conversation an agent holds, inside the conversation's lock and after the message guard.
+  a conversation an agent holds, and rasa_addons/channels/resent.py answers a resent message
+  from the tracker, inside the conversation's lock and after the message guard.
 
 Contract: `apply()` is idempotent and is called by Rasa's own loading of configured classes
 (every input channel of credentials.yml, rasa_addons.channels.guarded; the tracker store of
@@ -215,10 +216,11 @@ MessageInterceptor = Callable[[MessageProcessor, UserMessage], Awaitable[bool]]
 _INTERCEPTORS: list[MessageInterceptor] = []
 
 
-def intercept_messages(interceptor: MessageInterceptor) -> None:
-    """From now on `interceptor` sees each message before the bot; True means it took it."""
+def intercept_messages(interceptor: MessageInterceptor, first: bool = False) -> None:
+    """From now on `interceptor` sees each message before the bot (`first`: before the other
+    interceptors too); True means it took it."""
     if interceptor not in _INTERCEPTORS:
-        _INTERCEPTORS.append(interceptor)
+        _INTERCEPTORS.insert(0 if first else len(_INTERCEPTORS), interceptor)
 
 
 def _intercepting(handle_message: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:

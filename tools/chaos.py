@@ -9,7 +9,10 @@ for three minutes, while this script
 Tickets are forwarded to a helpdesk stand-in (a local webhook that deduplicates on the
 Idempotency-Key, as Zendesk does). A person's message goes to the next server, and to the
 other one when the connection is refused (a load balancer's health check); a person who gets
-an apology, or nothing within 10 s, sends the message again (at most 3 times).
+an apology, or nothing within 10 s, sends the message again (at most 3 times). Each message
+has an id (`metadata.message_id`), the same when it is sent again after no answer (a cut-off,
+a timeout, not 200), a new one after an answer (an apology): a message the killed server had
+handled is answered with its first replies instead of being handled twice.
 
 It prints turns sent, answered, lost once answered and duplicated (read back from every
 tracker through the HTTP API), tickets opened versus arrived, the longest gap in answers, each
@@ -169,13 +172,13 @@ async def person(
             message = turn.message.replace("{sender}", sender)
             answered = False
             first_sent = time.monotonic()
+            message_id = uuid.uuid4().hex  # the same on a resend after no answer: not handled twice
             for attempt in range(1 + RESENDS):
                 record.sent += 1
                 record.sent_turns.setdefault(sender, []).append(message)
+                body = {"sender": sender, "message": message, "metadata": {"message_id": message_id}}
                 try:
-                    answer = await balancer.post(
-                        session, {"sender": sender, "message": message}, ANSWER_WITHIN_SECONDS
-                    )
+                    answer = await balancer.post(session, body, ANSWER_WITHIN_SECONDS)
                 except asyncio.TimeoutError:
                     record.timeouts += 1
                     record.note(sender, message, "no reply within 10 s")
@@ -193,6 +196,8 @@ async def person(
                         why = "refused by every server"
                     else:
                         why = f"HTTP {answer}" if isinstance(answer, int) else "an empty answer"
+                    if isinstance(answer, list):
+                        message_id = uuid.uuid4().hex  # handled, answered with nothing: a new message
                     record.note(sender, message, why)
                     await asyncio.sleep(1)
                     continue
@@ -200,6 +205,7 @@ async def person(
                 if apology in said or (turn.expect.lower() not in said.lower() and not resent_ticket):
                     record.error_replies[" ".join(said.split())[:90]] += 1
                     record.note(sender, message, f"expected {turn.expect!r}, got {' '.join(said.split())!r}")
+                    message_id = uuid.uuid4().hex  # answered: typing it again is a new message
                     await asyncio.sleep(1)
                     continue
                 answered = True

@@ -61,13 +61,16 @@ def answer_text(answer: list[dict[str, Any]]) -> str:
 
 
 async def say(
-    session: aiohttp.ClientSession, url: str, sender: str, message: str
+    session: aiohttp.ClientSession,
+    url: str,
+    sender: str,
+    message: str,
+    metadata: dict[str, Any] | None = None,
 ) -> tuple[list[dict[str, Any]], float]:
     """Sends one message; returns the bot's messages and the round trip in seconds."""
     started = time.perf_counter()
-    async with session.post(
-        f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message}
-    ) as reply:
+    body = {"sender": sender, "message": message, **({"metadata": metadata} if metadata else {})}
+    async with session.post(f"{url}/webhooks/rest/webhook", json=body) as reply:
         reply.raise_for_status()
         body = await reply.json()
     return list(body), time.perf_counter() - started

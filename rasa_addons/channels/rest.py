@@ -3,7 +3,9 @@
 `POST /webhooks/rest/webhook` takes `{"sender": "...", "message": "...", "metadata": {...}}`.
 A body over REQUEST_MAX_BYTES gets 413; a body that is not such an object (not JSON, a
 sender that is not a short string or number, a message that is not a string, metadata that
-is not an object) gets 400 saying what is wrong, instead of an error deep inside Rasa. The
+is not an object, a `metadata.message_id` that is not an id) gets 400 saying what is wrong,
+instead of an error deep inside Rasa. A message sent again with the same `message_id` is
+answered with its first replies, not handled twice (resent.py). The
 input channel is always "rest" (Rasa would take the client's word for it). The client's
 address is set for the message guard's per-address rate limit (rasa_addons/guards), which
 every message passes (GuardedChannel).
@@ -22,6 +24,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.settings import GuardSettings
+from rasa_addons.channels import resent
+from rasa_addons.channels.resent import MESSAGE_ID_KEY, MESSAGE_ID_RULE, valid_message_id
 from rasa_addons.guards.channel import GuardedChannel
 from rasa_addons.guards.client import CLIENT_ADDRESS, address_of
 
@@ -44,8 +48,11 @@ def problem_with(body: bytes) -> str | None:
         return f'"sender" is longer than {SENDER_MAX_CHARS} characters'
     if not isinstance(payload.get("message"), str):
         return f'"message" must be a string: {EXPECTED}'
-    if payload.get("metadata") is not None and not isinstance(payload["metadata"], dict):
+    metadata = payload.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
         return '"metadata" must be an object when given'
+    if metadata and MESSAGE_ID_KEY in metadata and not valid_message_id(metadata[MESSAGE_ID_KEY]):
+        return f'"metadata.message_id" must be {MESSAGE_ID_RULE}'
     return None
 
 
@@ -67,6 +74,7 @@ class GuardedRestInput(GuardedChannel, RestInput):
 
     def guarded_blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().guarded_blueprint(on_new_message)
+        resent.install()
 
         @blueprint.middleware("request")
         async def check(request: Request) -> HTTPResponse | None:

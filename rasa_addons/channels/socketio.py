@@ -6,7 +6,8 @@ with `session_persistence: true` no bot answer reaches the page. This channel re
 the `session_request` handler: it awaits `enter_room`, and accepts a session id only when it
 looks like one the widget makes (128 random bits as hex); anything else gets a fresh random
 id, which `session_confirm` tells the client. Each message is handled with its client's
-address known to the message guard (rasa_addons/guards), for the per-address rate limit.
+address known to the message guard (rasa_addons/guards), for the per-address rate limit; a
+message the widget sends again with its `metadata.message_id` gets its first answers (resent.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
 from bot.settings import GuardSettings
+from rasa_addons.channels import resent
 from rasa_addons.channels.reach import serve_socketio
 from rasa_addons.guards.channel import GuardedChannel
 from rasa_addons.guards.client import CLIENT_ADDRESS, address_of
@@ -42,6 +44,7 @@ class PersistentSocketIOInput(GuardedChannel, SocketIOInput):
     """Rasa's Socket.IO channel behind the message guard, with session persistence that works."""
     def guarded_blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().guarded_blueprint(on_new_message)
+        resent.install()  # the widget's resends (its `metadata.message_id`)
         settings = GuardSettings.from_env()
         sio = self.sio
         assert sio is not None  # set by SocketIOInput.blueprint

@@ -8,7 +8,8 @@ mixin, rasa_addons/guards/channel.py). Before the message is parsed, stored or l
   - strips control characters and masks secrets (bot.redaction) in its text and metadata, and
     tells the person not to share them;
   - replaces any client-sent `client` metadata with a pseudonymous key of the client address
-    (the action server's ticket limits read it).
+    (the action server's ticket limits read it), and keeps a valid client message id
+    (`message_id`, rasa_addons/channels/resent.py) unmasked, dropping an invalid one.
 After it is handled, a failure on the way (a custom action, the tracker store) gets a short
 apology instead of silence.
 """
@@ -33,6 +34,7 @@ from bot.metrics import RATE_LIMIT_REFUSALS, channel_label
 from bot.ratelimit import RateLimit, limit_storage
 from bot.redaction import Redaction, redact, redact_data, secrets_named
 from bot.settings import GuardSettings, Settings
+from rasa_addons.channels.resent import MESSAGE_ID_KEY, valid_message_id
 from rasa_addons.guards.client import CLIENT_ADDRESS, client_key
 from rasa_addons.patches import noting_action_failures
 
@@ -111,8 +113,12 @@ class MessageGuard:
         redaction = redact(clean_text(message.text or ""))
         if message.text is not None:
             message.text = redaction.text
-        metadata = redact_data(_clean_data(message.metadata)) if isinstance(message.metadata, dict) else {}
+        sent = dict(message.metadata) if isinstance(message.metadata, dict) else {}
+        message_id = valid_message_id(sent.pop(MESSAGE_ID_KEY, None))  # an id is no secret: kept as sent
+        metadata = redact_data(_clean_data(sent))
         metadata.pop(CLIENT_METADATA_KEY, None)
+        if message_id:
+            metadata[MESSAGE_ID_KEY] = message_id
         address = CLIENT_ADDRESS.get()
         if address:
             metadata[CLIENT_METADATA_KEY] = client_key(address)

@@ -150,6 +150,11 @@ def test_1_a_message_lost_in_a_dropped_connection_is_marked_and_sent_again(
         expect(sent).to_contain_text("Sent")
         expect(widget.error_line).to_be_hidden()
         assert back.received == ["did this arrive?"]
+        first_id = down_then_up.message_ids[-1]
+        assert first_id and back.message_ids == [first_id]  # the bot can tell it is the same message
+        widget.say("and this one?")
+        expect(widget.bot_says("You said: and this one?")).to_be_visible()
+        assert back.message_ids[-1] not in (None, first_id)
     finally:
         back.stop()
 

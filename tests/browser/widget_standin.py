@@ -34,6 +34,7 @@ class StandInBot:
         self.held = threading.Event()
         self.held.set()  # answers go out at once unless a test holds them back
         self.received: list[str] = []
+        self.message_ids: list[str | None] = []  # each received message's metadata.message_id
         self.sessions: list[str] = []  # the session ids pages asked for, in order
         self.history: list[dict[str, Any]] = []  # what the history endpoint returns
         self.max_chars = 2000  # what the config endpoint says (MESSAGE_MAX_CHARS)
@@ -71,6 +72,7 @@ class StandInBot:
         @sio.on("user_uttered")
         async def user_uttered(sid: str, data: dict[str, Any]) -> None:
             self.received.append(data["message"])
+            self.message_ids.append((data.get("metadata") or {}).get("message_id"))
             await asyncio.get_running_loop().run_in_executor(None, self.held.wait)
             for message in self.answer(data["message"]):
                 await sio.emit("bot_uttered", message, room=data["session_id"])

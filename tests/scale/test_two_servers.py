@@ -130,3 +130,23 @@ def test_two_messages_of_one_conversation_at_the_same_moment_are_answered_one_af
     later = [i for i, kind in enumerate(kinds) if kind == "user"][1]
     assert kinds[later - 1] == "action_listen", kinds
     assert kinds[-1] == "action_listen", kinds
+
+
+def test_one_message_sent_to_both_servers_at_once_with_its_id_is_handled_once_and_answered_twice(
+    two_servers: tuple[Stack, str],
+) -> None:
+    """A resend reaching the other server while the first one still answers (issue 15)."""
+    stack, _ = two_servers
+    sender, message = uuid.uuid4().hex, "I got a new phone and my hotmail asks for the authenticator code"
+    metadata = {"message_id": str(uuid.uuid4())}
+
+    async def both_at_once() -> list[list[dict[str, Any]]]:
+        async with client_session(2) as session:
+            answers = await asyncio.gather(
+                *(say(session, stack.url(server), sender, message, metadata) for server in (0, 1))
+            )
+        return [replies for replies, _ in answers]
+
+    first, other = asyncio.run(both_at_once())
+    assert first and [m.get("text") for m in other] == [m.get("text") for m in first]
+    assert user_messages(stack.tracker(sender)["events"]) == [message]

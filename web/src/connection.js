@@ -6,6 +6,9 @@
 //   sent     the server acknowledged it, or the bot answered it
 //   failed   no acknowledgement in time, or the connection dropped first: it may not have
 //            arrived, and only the person decides to send it again (retry)
+// Each message carries an id (`metadata.message_id`), the same when it is sent again: a message
+// the server had handled before the connection dropped is answered with its first replies, not
+// handled twice (docs/channels.md, "Messages sent again").
 import { io } from "socket.io-client";
 
 const ACK_TIMEOUT_MS = 30_000; // the server acknowledges after the bot's whole answer
@@ -35,8 +38,10 @@ export function connect({ serverUrl, sessionId, onSessionId, onReady, onBotMessa
     item.onState("pending");
     socket
       .timeout(ACK_TIMEOUT_MS)
-      .emit("user_uttered", { message: item.text, session_id: sessionId }, (error) =>
-        settle(item, error ? "failed" : "sent"),
+      .emit(
+        "user_uttered",
+        { message: item.text, session_id: sessionId, metadata: { message_id: item.messageId } },
+        (error) => settle(item, error ? "failed" : "sent"),
       );
   }
 
@@ -65,9 +70,10 @@ export function connect({ serverUrl, sessionId, onSessionId, onReady, onBotMessa
   socket.on("disconnect", goOffline);
 
   return {
-    /** Sends `text` now, or queues it until the connection is back; `onState` follows it. */
-    send(text, onState) {
-      const item = { text, onState };
+    /** Sends `text` now, or queues it until the connection is back; `onState` follows it.
+     *  `messageId` (randomId()) names the message: pass the same one to send it again. */
+    send(text, onState, messageId) {
+      const item = { text, onState, messageId };
       if (ready) emit(item);
       else {
         queued.push(item);

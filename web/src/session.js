@@ -4,7 +4,8 @@
 // never the messages: the server shows them again (its history endpoint). Start over forgets it.
 const KEY = "recovery-bot-session";
 
-function randomId() {
+/** 128 random bits as hex: a session id, or a message's id (connection.js). */
+export function randomId() {
   const bytes = new Uint8Array(16);
   crypto.getRandomValues(bytes);
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");

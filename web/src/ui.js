@@ -116,7 +116,7 @@ export function buildUi(host, { title, maxChars, onSend, onRetry, onReconnect, o
     const again = [...failed];
     failed.clear();
     refreshBar();
-    for (const entry of again) onRetry(entry.text, (state) => setState(entry, state));
+    for (const entry of again) onRetry(entry.text, (state) => setState(entry, state), entry.messageId);
     input.focus();
   }
 
@@ -211,7 +211,7 @@ export function buildUi(host, { title, maxChars, onSend, onRetry, onReconnect, o
 
   function sendFromPerson(shown, payload) {
     const entry = addUser(shown);
-    onSend(payload, (state) => setState(entry, state));
+    entry.messageId = onSend(payload, (state) => setState(entry, state)); // a retry sends this id again
   }
 
   // --- typing, and what a screen reader hears outside the log ----------------------------

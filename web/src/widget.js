@@ -6,7 +6,7 @@
 // message a reload or another tab continues it; default 30).
 import { buildUi } from "./ui.js";
 import { connect, serverConfig } from "./connection.js";
-import { openSession } from "./session.js";
+import { openSession, randomId } from "./session.js";
 
 const DEFAULTS = { message_max_chars: 2000 }; // the server's defaults (bot/settings.py)
 
@@ -27,13 +27,19 @@ function start(script) {
   let liveMessages = 0; // messages since the last history load: a newer transcript is on screen
   let connection = null;
 
-  function send(text, onState) {
+  /** Sends a message (a new one, or again with its first `messageId`); returns its id. */
+  function send(text, onState, messageId = randomId()) {
     liveMessages += 1;
     session.touch();
-    connection.send(text, (state) => {
-      if (state === "pending") ui.setTyping(true);
-      onState(state);
-    });
+    connection.send(
+      text,
+      (state) => {
+        if (state === "pending") ui.setTyping(true);
+        onState(state);
+      },
+      messageId,
+    );
+    return messageId;
   }
 
   const ui = buildUi(host, {
