@@ -122,7 +122,7 @@ validate: $(VENV)/.installed
 unit: $(VENV)/.installed
 	@HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-check} PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/var/pycache \
 	    $(STEP) $(LOGS)/unit.log "Unit tests" --summary \
-	    $(PY) -m pytest -q -n $(UNIT_WORKERS) --dist loadfile -m "not servers and not browser"
+	    $(PY) -m pytest -q -n $(UNIT_WORKERS) --dist loadfile -m "not servers and not browser and not slow"
 
 pytest: setup $(MODEL)
 	@$(STEP) $(LOGS)/pytest.log "pytest: the whole suite, with real servers and Chromium (the longest stage)" \

@@ -23,6 +23,9 @@ def context() -> ExecutionContext:
     return ExecutionContext(graph_schema=None, model_id="test")  # type: ignore[arg-type]
 
 
+pytestmark = pytest.mark.slow  # trains a Rasa model: left to make test
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
     """SlotReader trained on data/ through Rasa's own loader, as `rasa train` does."""

@@ -73,6 +73,7 @@ def test_the_url_chooses_redis_and_its_database(monkeypatch: pytest.MonkeyPatch)
     assert store.red.connection_pool.connection_kwargs["db"] == 1  # Rasa's default lock store database
 
 
+@pytest.mark.slow
 def test_a_server_killed_holding_a_conversation_delays_its_next_message_by_seconds_only() -> None:
     """Rasa's tickets live 60 s: the person would wait a minute on the other server (chaos run)."""
     conversation = uuid.uuid4().hex

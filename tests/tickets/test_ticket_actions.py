@@ -220,6 +220,7 @@ def test_new_tickets_are_limited_per_conversation_and_per_client(desk: TicketDes
     assert len(desk.store.records()) == 13
 
 
+@pytest.mark.slow
 def test_an_unreachable_store_says_nothing_was_opened(monkeypatch: pytest.MonkeyPatch) -> None:
     database = Database("postgresql://postgres@127.0.0.1:1/none")
     monkeypatch.setattr(ticket_actions, "ticket_desk", lambda: TicketDesk(database, NO_HELPDESK))
@@ -229,6 +230,7 @@ def test_an_unreachable_store_says_nothing_was_opened(monkeypatch: pytest.Monkey
     assert not [e for e in events if e.get("name") == "ticket_id"]
 
 
+@pytest.mark.slow
 def test_a_ticket_asked_for_while_postgresql_restarts_is_opened(monkeypatch: pytest.MonkeyPatch) -> None:
     """A restart takes a second or two: the person gets their ticket, not "nothing was opened"."""
     folder = PROJECT_ROOT / "var" / "tests" / f"postgres-{uuid.uuid4().hex[:8]}"  # postgres can read it
