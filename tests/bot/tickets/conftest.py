@@ -79,7 +79,7 @@ def _helpdesk_settings(kind: str, url: str, **overrides: object) -> HelpdeskSett
         "webhook_secret": "s3cret-signing-key",
         "jira_service_desk_id": "10",
         "jira_request_type_id": "25",
-        "timeout_seconds": 0.5,
+        "timeout_seconds": 1.5,  # short, yet long enough for a first request on a busy CI machine
         "retry_base_seconds": 15.0,
         "retry_max_seconds": 600.0,
         "forward_interval_seconds": 0.05,

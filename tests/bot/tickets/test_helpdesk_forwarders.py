@@ -232,10 +232,10 @@ def test_too_many_requests_is_retried_after_the_time_asked(
 def test_a_slow_helpdesk_times_out_and_is_retried(
     settings_for: SettingsFor, helpdesk: HTTPServer, ticket: TicketPayload
 ) -> None:
-    helpdesk.expect_oneshot_request("/hook").respond_with_handler(slow(1.5))
+    helpdesk.expect_oneshot_request("/hook").respond_with_handler(slow(2.5))
     with pytest.raises(ForwardingError) as failure:
         WebhookForwarder(settings_for("webhook", helpdesk.url_for("/hook"))).create(ticket, KEY)
-    assert failure.value.retryable and failure.value.detail == "no answer within 0.5s"
+    assert failure.value.retryable and failure.value.detail == "no answer within 1.5s"
 
 
 def test_a_helpdesk_that_is_not_listening_is_retried(

@@ -162,7 +162,7 @@ def test_the_webhook_resends_with_the_same_idempotency_key_after_a_timeout(
         key = request.headers["Idempotency-Key"]
         received[key] = received.get(key, 0) + 1
         if sum(received.values()) == 1:
-            time.sleep(1.0)  # the first answer comes too late: the bot cannot know it arrived
+            time.sleep(2.5)  # the first answer comes too late: the bot cannot know it arrived
         return Response('{"id": "WH-3"}', status=201, content_type="application/json")
 
     helpdesk.expect_request("/hook").respond_with_handler(remembers_keys)
@@ -199,7 +199,7 @@ class FakeHelpdesk:
         number = len(self.created) + 1
         self.created.append(body)
         if self.slow_first_create and number == 1:
-            time.sleep(1.0)
+            time.sleep(2.5)
         answer = {
             "zendesk": {"ticket": {"id": number}},
             "jira": {"issueKey": f"HELP-{number}"},
