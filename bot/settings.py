@@ -34,6 +34,11 @@ Section = TypeVar("Section", bound="EnvSection")
 IN_PROCESS_ACTIONS = "in-process"
 
 
+def means_in_process(url: str | None) -> bool:
+    """Whether an action endpoint URL means the actions run inside the Rasa process."""
+    return (url or "").strip().lower() == IN_PROCESS_ACTIONS
+
+
 class ConfigurationError(ValueError):
     """A variable holds a value the bot cannot use; the message names the variable."""
 
@@ -187,7 +192,7 @@ class Settings(EnvSection):
 
     @validator("action_server_url")
     def _action_url(cls, value: str) -> str:
-        return IN_PROCESS_ACTIONS if value.strip().lower() == IN_PROCESS_ACTIONS else _http_url(value)
+        return IN_PROCESS_ACTIONS if means_in_process(value) else _http_url(value)
 
     @property
     def actions_in_process(self) -> bool:

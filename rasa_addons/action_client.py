@@ -28,7 +28,8 @@ from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.shared.exceptions import FileNotFoundException
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig, concat_url
 
-from rasa_addons.local_actions import run_action, runs_in_process
+from bot.settings import means_in_process
+from rasa_addons.local_actions import run_action
 
 KEEPALIVE_SECONDS = 3.0  # below Sanic's default keep-alive timeout of 5 s
 
@@ -65,7 +66,7 @@ async def pooled_request(
     An endpoint whose URL is `in-process` (ACTION_SERVER_URL) runs the action call here instead
     (rasa_addons/local_actions.py).
     """
-    if runs_in_process(self.url):
+    if means_in_process(self.url):
         return await run_action(kwargs["json"])
     headers = {}
     if content_type:

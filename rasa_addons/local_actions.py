@@ -29,7 +29,6 @@ import importlib
 import inspect
 import json
 import logging
-import os
 import pkgutil
 import threading
 from typing import Any
@@ -41,17 +40,12 @@ from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 
 from bot.jsonlogs import CONVERSATION_ID
-from bot.settings import IN_PROCESS_ACTIONS
+from bot.settings import Settings
 from bot.tickets import DatabaseError
 
 logger = logging.getLogger(__name__)
 
 ACTIONS_PACKAGE = "actions"
-
-
-def runs_in_process(url: str | None) -> bool:
-    """Whether the action endpoint URL means the actions run inside this process."""
-    return (url or "").strip().lower() == IN_PROCESS_ACTIONS
 
 
 _executor: ActionExecutor | None = None
@@ -138,7 +132,7 @@ def start_if_in_process() -> None:
     actions here (the playbook, their imports) keeps that second off the first answer. Called by
     the tracker store endpoints.yml names, which every Rasa command loads (rasa_addons.stores).
     """
-    if runs_in_process(os.environ.get("ACTION_SERVER_URL")):
+    if Settings.from_env().actions_in_process:
         _start_ticket_desk()
         _executor_here()
 
