@@ -14,10 +14,12 @@ import pickle
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
@@ -93,21 +95,35 @@ class SlotModel:
     def read(self, text: str) -> dict[str, Probabilities]:
         """Every slot's probabilities for `text`.
 
-        The arithmetic of LogisticRegression.predict_proba, without its per-call checks that
-        cost more than the sum itself for one message.
+        The arithmetic of LogisticRegression.predict_proba for all slots in one product, without
+        the per-call checks (and FeatureUnion's joblib dispatch) that cost more than the sum
+        itself for one message.
         """
-        row = self.features.transform([prepared(text)])
-        readings = {}
+        batch = [prepared(text)]
+        row = sparse.hstack([vectorizer.transform(batch) for _, vectorizer in self.features.transformer_list])
+        weights, intercepts = self._stacked
+        scores = np.asarray(row @ weights).ravel() + intercepts
+        readings, start = {}, 0
         for slot, classifier in self.classifiers.items():
-            scores = np.asarray(row @ classifier.coef_.T).ravel() + classifier.intercept_
-            if len(classifier.classes_) == 2:
-                positive = 1.0 / (1.0 + np.exp(-scores[0]))
+            classes = list(map(str, classifier.classes_))
+            width = 1 if len(classes) == 2 else len(classes)
+            own = scores[start : start + width]
+            start += width
+            if width == 1:
+                positive = 1.0 / (1.0 + np.exp(-own[0]))
                 probabilities = np.array([1.0 - positive, positive])
             else:
-                exp = np.exp(scores - scores.max())
+                exp = np.exp(own - own.max())
                 probabilities = exp / exp.sum()
-            readings[slot] = dict(zip(map(str, classifier.classes_), map(float, probabilities), strict=True))
+            readings[slot] = dict(zip(classes, map(float, probabilities), strict=True))
         return readings
+
+    @cached_property
+    def _stacked(self) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        """Every classifier's weights side by side (one column per score), and their intercepts."""
+        weights = np.ascontiguousarray(np.hstack([c.coef_.T for c in self.classifiers.values()]))
+        intercepts = np.concatenate([c.intercept_ for c in self.classifiers.values()])
+        return weights, intercepts
 
     def save(self, path: Path) -> None:
         """Writes the model to `path`."""
