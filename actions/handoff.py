@@ -3,6 +3,7 @@ handoff, record "did this help?", set follow-up reminders. Thin adapters over bo
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from functools import lru_cache
 from typing import Any
@@ -15,7 +16,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.handoff import Handoffs, replies
 from bot.handoff.context import context_note
-from bot.handoff.reminders import WAITS
+from bot.handoff.models import Reminder
+from bot.handoff.reminders import WAITS, Wait
 from bot.tickets.payload import ACCOUNT_TYPES, LOCKOUT_STATES
 
 logger = logging.getLogger(__name__)
@@ -73,9 +75,7 @@ class ActionOfferHandoff(Action):
         hours = desk.hours.describe()
         note = context_note(list(tracker.events), _slots(tracker), _channel(tracker), live, hours)
         try:
-            desk.comments.add_for(ticket_id, f"context:{ticket_id}", note)
-            for reminder in desk.reminders.pending_for(tracker.sender_id):
-                _note_reminder(ticket_id, reminder.due_at.date().isoformat(), reminder.kind, reminder.channel)
+            await asyncio.to_thread(_put_case_on_ticket, ticket_id, note, tracker.sender_id)
         except (SQLAlchemyError, ValueError):
             logger.exception("could not queue the handoff note of %s", ticket_id)
         wait = {"minutes": desk.settings.live_wait_minutes, "hours": desk.settings.ticket_wait_hours}
@@ -108,13 +108,8 @@ class ActionStartHandoff(Action):
             dispatcher.utter_message(response="utter_handoff_by_email", hours=desk.settings.ticket_wait_hours)
             return []
         try:
-            desk.store.start(ticket_id, tracker.sender_id, _channel(tracker), address)
-            desk.comments.add_for(
-                ticket_id,
-                f"live:{ticket_id}",
-                "The person is waiting in the chat now. Reply publicly on this ticket to write to "
-                f"them; write {desk.settings.resume_command} in a reply, or solve the ticket, to hand "
-                "them back to the bot.",
+            await asyncio.to_thread(
+                _start_live_handoff, ticket_id, tracker.sender_id, _channel(tracker), address
             )
         except (SQLAlchemyError, ValueError):
             logger.exception("could not start a handoff for %s", ticket_id)
@@ -163,6 +158,42 @@ def _note_reminder(ticket_id: str, date: str, kind: str, channel: str) -> None:
     handoffs().comments.add_for(ticket_id, f"reminder:{ticket_id}:{kind}", note)
 
 
+# The database work of the actions below, each run in a worker thread (actions/__init__.py).
+
+
+def _put_case_on_ticket(ticket_id: str, note: str, sender_id: str) -> None:
+    """The case note on the ticket, and when any pending reminder will come."""
+    desk = handoffs()
+    desk.comments.add_for(ticket_id, f"context:{ticket_id}", note)
+    for reminder in desk.reminders.pending_for(sender_id):
+        _note_reminder(ticket_id, reminder.due_at.date().isoformat(), reminder.kind, reminder.channel)
+
+
+def _start_live_handoff(ticket_id: str, sender_id: str, channel: str, address: dict[str, Any]) -> None:
+    """The agent holds the conversation from now on; the ticket tells them how to hand it back."""
+    desk = handoffs()
+    desk.store.start(ticket_id, sender_id, channel, address)
+    desk.comments.add_for(
+        ticket_id,
+        f"live:{ticket_id}",
+        "The person is waiting in the chat now. Reply publicly on this ticket to write to "
+        f"them; write {desk.settings.resume_command} in a reply, or solve the ticket, to hand "
+        "them back to the bot.",
+    )
+
+
+def _schedule_reminder(
+    sender_id: str, channel: str, address: dict[str, Any], wait: Wait, ticket_id: str | None
+) -> Reminder:
+    """The follow-up reminder, noted on the ticket when there is one."""
+    reminder = handoffs().reminders.schedule(
+        sender_id=sender_id, channel=channel, address=address, wait=wait, ticket_public_id=ticket_id
+    )
+    if ticket_id:
+        _note_reminder(ticket_id, reminder.due_at.date().isoformat(), wait.kind, channel)
+    return reminder
+
+
 class ActionRecordFeedback(Action):
     """Stores the one-tap answer; after steps on a long wait, also sets the follow-up reminder."""
 
@@ -177,7 +208,8 @@ class ActionRecordFeedback(Action):
         moment = _moment(tracker)
         desk = handoffs()
         try:
-            desk.feedback.record(
+            await asyncio.to_thread(
+                desk.feedback.record,
                 sender_id=tracker.sender_id,
                 channel=_channel(tracker),
                 recovery_path=_slot(tracker, "recovery_path"),
@@ -190,28 +222,21 @@ class ActionRecordFeedback(Action):
         if moment == "agent":
             dispatcher.utter_message(response="utter_feedback_thanks")
         else:
-            self._remind_if_waiting(dispatcher, tracker)
+            await self._remind_if_waiting(dispatcher, tracker)
         return []
 
-    def _remind_if_waiting(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    async def _remind_if_waiting(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         path = _slot(tracker, "recovery_path") or ""
         situation = _slot(tracker, "situation")
         wait = WAITS.get(situation or "") or WAITS.get(path.rsplit(".", 1)[-1])
         address = _reply_to(tracker)
         if wait is None or address is None or _channel(tracker) not in PROACTIVE_CHANNELS:
             return
-        desk = handoffs()
         ticket_id = _slot(tracker, "ticket_id")
         try:
-            reminder = desk.reminders.schedule(
-                sender_id=tracker.sender_id,
-                channel=_channel(tracker),
-                address=address,
-                wait=wait,
-                ticket_public_id=ticket_id,
+            reminder = await asyncio.to_thread(
+                _schedule_reminder, tracker.sender_id, _channel(tracker), address, wait, ticket_id
             )
-            if ticket_id:
-                _note_reminder(ticket_id, reminder.due_at.date().isoformat(), wait.kind, _channel(tracker))
         except (SQLAlchemyError, ValueError):
             logger.exception("could not set a reminder")
             return

@@ -43,27 +43,53 @@ def call(url: str, action: str, sender: str, **slots: Any) -> tuple[float, list[
     return time.monotonic() - started, answer.json()["responses"]
 
 
+def held_up(settings: Any, action: str, sender: str, **slots: Any) -> tuple[float, float, list[Any]]:
+    """`action` called while another process holds the ticket database's write lock, and meanwhile
+    another conversation's call: the seconds each took, and the held-up call's responses."""
+    url = settings.action_server_url
+    held = sqlite3.connect(
+        str(Path(settings.tickets_db_url.removeprefix("sqlite:///"))), isolation_level=None
+    )
+    held.execute("BEGIN IMMEDIATE")  # what a long write elsewhere does
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            waiting = pool.submit(call, url, action, sender, **slots)
+            time.sleep(0.5)  # the held-up call is now waiting for the lock
+            other_seconds, other = call(url, "action_ask_ticket_description", "b")
+            assert not waiting.done()
+            time.sleep(LOCK_SECONDS - 0.5)
+            held.execute("COMMIT")
+            waited_seconds, responses = waiting.result()
+    finally:
+        held.close()
+    assert [r["response"] for r in other] == ["utter_ask_ticket_description"]
+    return other_seconds, waited_seconds, responses
+
+
 def test_a_locked_database_delays_only_the_conversation_that_needs_it(tmp_path: Path) -> None:
     settings = isolated_settings(tmp_path)
     with Stack(settings, rasa_ports=(), log_dir=tmp_path / "logs").running():
-        url = settings.action_server_url
-        call(url, "action_ticket_status", "warm-up", lookup_ticket_id="RB-ZZZZZZ")  # database ready
-        held = sqlite3.connect(
-            str(Path(settings.tickets_db_url.removeprefix("sqlite:///"))), isolation_level=None
+        call(settings.action_server_url, "action_ticket_status", "warm-up", lookup_ticket_id="RB-ZZZZZZ")
+        other_seconds, waited_seconds, looked_up = held_up(
+            settings, "action_ticket_status", "a", lookup_ticket_id="RB-ZZZZZZ"
         )
-        held.execute("BEGIN IMMEDIATE")  # what a long write elsewhere does
-        try:
-            with ThreadPoolExecutor(2) as pool:
-                waiting = pool.submit(call, url, "action_ticket_status", "a", lookup_ticket_id="RB-ZZZZZZ")
-                time.sleep(0.5)  # the look-up is now waiting for the lock
-                other_seconds, other = call(url, "action_ask_ticket_description", "b")
-                assert not waiting.done()
-                time.sleep(LOCK_SECONDS - 0.5)
-                held.execute("COMMIT")
-                waited_seconds, looked_up = waiting.result()
-        finally:
-            held.close()
-    assert [r["response"] for r in other] == ["utter_ask_ticket_description"]
     assert other_seconds < 1.0, f"the other conversation waited {other_seconds:.1f}s"
     assert waited_seconds >= LOCK_SECONDS - 0.5
     assert [r["response"] for r in looked_up] == ["utter_ticket_not_found"]
+
+
+def test_the_handoff_offer_waits_for_the_database_without_holding_up_others(tmp_path: Path) -> None:
+    """The offer after a ticket writes the case note: a locked database delays that person only."""
+    settings = isolated_settings(tmp_path)
+    with Stack(settings, rasa_ports=(), log_dir=tmp_path / "logs").running():
+        _, opened = call(
+            settings.action_server_url, "action_open_ticket", "a", contact_email="pat@example.com",
+            account_type="personal", lockout_state="fully_locked_out", ticket_description="new phone",
+        )  # fmt: skip
+        ticket_id = opened[0]["ticket_id"]
+        other_seconds, waited_seconds, offered = held_up(
+            settings, "action_offer_handoff", "a", ticket_id=ticket_id
+        )
+    assert other_seconds < 1.0, f"the other conversation waited {other_seconds:.1f}s"
+    assert waited_seconds >= LOCK_SECONDS - 0.5
+    assert [r["response"] for r in offered] == ["utter_handoff_by_email"]
