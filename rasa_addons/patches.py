@@ -1,6 +1,6 @@
 """The only replacements of Rasa functions this project makes, checked before they are made.
 
-Rasa 3.6 offers no extension point for these five, so they stay patches:
+Rasa 3.6 offers no extension point for these six, so they stay patches:
 
 - `RemoteAction.run` notes a custom action that failed (action server down, an error in it)
   for the message guard's apology (Rasa's processor logs the failure and goes on as if the
@@ -17,7 +17,9 @@ Rasa 3.6 offers no extension point for these five, so they stay patches:
 - `MessageProcessor.handle_message` first offers the message to the registered interceptors
   (`intercept_messages`): the live handoff (rasa_addons/handoff_relay.py) takes the messages of
   a conversation an agent holds, and rasa_addons/channels/resent.py answers a resent message
-  from the tracker, inside the conversation's lock and after the message guard.
+  from the tracker, inside the conversation's lock and after the message guard;
+- `DaskGraphRunner.run` runs the model's nodes in an order planned once, without dask
+  (rasa_addons/graph_runner.py).
 
 Contract: `apply()` is idempotent and is called by Rasa's own loading of configured classes
 (every input channel of credentials.yml, rasa_addons.channels.guarded; the tracker store of
@@ -26,6 +28,10 @@ all get them. Before replacing anything it checks the installed Rasa version and
 target's signature (and that Rasa still calls the hook the patch relies on); when they differ
 it raises IncompatibleRasa, and Rasa does not start. tests/rasa_addons/test_patches.py pins
 the targets. Another module that must patch Rasa adds a `Patch` to PATCHES here.
+
+Over 300 lines: every replacement of Rasa and the checks that guard them stay in one file, so
+one look shows all that an upgrade of Rasa must re-check; a replacement longer than a few lines
+lives in its own module (action_client.py, graph_runner.py).
 """
 
 from __future__ import annotations
@@ -47,11 +53,13 @@ from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import FailSafeTrackerStore
+from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import EndpointConfig
 
 from rasa_addons.action_client import pooled_request
+from rasa_addons.graph_runner import sequential_run
 
 RASA_VERSION = "3.6.21"  # the version whose internals every patch below was written against
 
@@ -276,6 +284,14 @@ PATCHES = (
         _intercepting,
         "a conversation held by a support agent gets the agent, not the bot",
         relies_on=(Agent.handle_message, "self.processor.handle_message("),
+    ),
+    Patch(
+        DaskGraphRunner,
+        "run",
+        ("self", "inputs", "targets"),
+        sequential_run,
+        "the model's graph runs without dask's per-run planning",
+        relies_on=(DaskGraphRunner.run, "dask.get(run_graph, run_targets)"),
     ),
 )
 
