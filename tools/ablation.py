@@ -34,6 +34,7 @@ ROUNDS = 3
 SIGNALS = ("account_type", "lockout_state", "is_admin", "situation")
 
 Config = dict[str, Any]
+INTENTS = "rasa_addons.nlu.intents.LogisticRegressionIntents"  # config.yml's intent classifier
 # The intent classifier config.yml had until 3 December 2026, for the variants that bring it back.
 DIET: Config = {
     "name": "DIETClassifier",
@@ -70,7 +71,7 @@ def _starter_extras(config: Config) -> Config:
     index = next(i for i, c in enumerate(pipeline) if c["name"] == "CountVectorsFeaturizer")
     pipeline[index:index] = [{"name": "RegexFeaturizer"}, {"name": "LexicalSyntacticFeaturizer"}]
     config["pipeline"] = [
-        {**DIET, "epochs": 100} if c["name"] == "LogisticRegressionClassifier" else c for c in pipeline
+        {**DIET, "epochs": 100} if c["name"] == INTENTS else c for c in pipeline
     ]
     return config
 
@@ -99,12 +100,12 @@ VARIANTS: list[tuple[str, Callable[[Config], Config]]] = [
     ("- word CountVectorsFeaturizer", _without("CountVectorsFeaturizer", analyzer=None)),
     ("- char_wb CountVectorsFeaturizer", _without("CountVectorsFeaturizer", analyzer="char_wb")),
     (
-        "LogisticRegressionClassifier -> DIET (60 epochs, no transformer: the pipeline until 3 Dec)",
-        _replaced("LogisticRegressionClassifier", DIET),
+        "logistic regression -> DIET (60 epochs, no transformer: the pipeline until 3 Dec)",
+        _replaced(INTENTS, DIET),
     ),
     (
-        "LogisticRegressionClassifier -> DIET 30 epochs",
-        _replaced("LogisticRegressionClassifier", {**DIET, "epochs": 30}),
+        "logistic regression -> DIET 30 epochs",
+        _replaced(INTENTS, {**DIET, "epochs": 30}),
     ),
     ("+ Regex/LexicalSyntactic featurizers, DIET 100 epochs (the starter's NLU)", _starter_extras),
 ]
