@@ -5,14 +5,34 @@ scikit-learn refuses a row with no columns: Rasa's component raised and the pers
 apology for an internal failure. Such a message now gets no intent with confidence 0, so the
 FallbackClassifier marks it not understood, as it did with DIET
 (tests/security/test_hostile_input.py sends them).
+
+skops, which Rasa's classifier loads its model with, is imported here with the root logger's
+level kept: importing it lists every scikit-learn estimator by importing all of scikit-learn,
+and one module on the way (numpy.distutils, through setuptools' distutils log) sets the root
+logger to WARNING, which silenced every INFO line after the model had loaded (tests/operations
+checks the JSON log lines). This module is imported before the model loads, so Rasa's own
+import of skops finds it done.
 """
 
 from __future__ import annotations
+
+import logging
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
+
+
+def _import_skops_keeping_the_log_level() -> None:
+    root = logging.getLogger()
+    level = root.level
+    import skops.io  # noqa: F401
+
+    root.setLevel(level)
+
+
+_import_skops_keeping_the_log_level()
 
 
 def _has_features(message: Message) -> bool:
