@@ -41,8 +41,12 @@ class AskingFormValidation(FormValidationAction):
         events: list[EventType] = list(await super().run(dispatcher, tracker, domain))
         _, asked = requested_in(events)
         if asked:
-            dispatcher.utter_message(response=f"utter_ask_{asked}")
+            self.ask(asked, dispatcher, tracker)
         return events
+
+    def ask(self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """Asks for `slot`; a form whose question depends on the conversation overrides this."""
+        dispatcher.utter_message(response=f"utter_ask_{slot}")
 
     async def next_requested_slot(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

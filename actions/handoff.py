@@ -58,38 +58,28 @@ def _channel(tracker: Tracker) -> str:
     return tracker.get_latest_input_channel() or "unknown"
 
 
-class ActionOfferHandoff(Action):
-    """After a ticket is opened: puts the case on it, then offers a live agent or says when email comes."""
-
-    def name(self) -> str:
-        return "action_offer_handoff"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        ticket_id = _slot(tracker, "ticket_id")
-        if not ticket_id:
-            return []  # the ticket could not be opened; the person was told
-        desk = handoffs()
-        live = desk.live_now() and _reply_to(tracker) is not None
-        hours = desk.hours.describe()
-        note = context_note(list(tracker.events), _slots(tracker), _channel(tracker), live, hours)
-        try:
-            await asyncio.to_thread(_put_case_on_ticket, ticket_id, note, tracker.sender_id)
-        except (SQLAlchemyError, ValueError):
-            logger.exception("could not queue the handoff note of %s", ticket_id)
-        wait = {"minutes": desk.settings.live_wait_minutes, "hours": desk.settings.ticket_wait_hours}
-        if live:
-            dispatcher.utter_message(response="utter_handoff_offer_live", **wait)
-        elif _reply_to(tracker) is None:
-            dispatcher.utter_message(response="utter_handoff_by_email", **wait)
-        else:
-            opening = desk.hours.next_opening(desk.clock())
-            when = opening.strftime("%A %H:%M") if opening else "not scheduled"
-            dispatcher.utter_message(
-                response="utter_handoff_out_of_hours", support_hours=hours, next_opening=when, **wait
-            )
-        return []
+async def offer_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, ticket_id: str) -> None:
+    """After a ticket is opened (in the ticket form's last call, actions/tickets/opening.py): puts
+    the case on it, then offers a live agent or says when email comes."""
+    desk = handoffs()
+    live = desk.live_now() and _reply_to(tracker) is not None
+    hours = desk.hours.describe()
+    note = context_note(list(tracker.events), _slots(tracker), _channel(tracker), live, hours)
+    try:
+        await asyncio.to_thread(_put_case_on_ticket, ticket_id, note, tracker.sender_id)
+    except (SQLAlchemyError, ValueError):
+        logger.exception("could not queue the handoff note of %s", ticket_id)
+    wait = {"minutes": desk.settings.live_wait_minutes, "hours": desk.settings.ticket_wait_hours}
+    if live:
+        dispatcher.utter_message(response="utter_handoff_offer_live", **wait)
+    elif _reply_to(tracker) is None:
+        dispatcher.utter_message(response="utter_handoff_by_email", **wait)
+    else:
+        opening = desk.hours.next_opening(desk.clock())
+        when = opening.strftime("%A %H:%M") if opening else "not scheduled"
+        dispatcher.utter_message(
+            response="utter_handoff_out_of_hours", support_hours=hours, next_opening=when, **wait
+        )
 
 
 class ActionStartHandoff(Action):
@@ -195,7 +185,10 @@ def _schedule_reminder(
 
 
 class ActionRecordFeedback(Action):
-    """Stores the one-tap answer; after steps on a long wait, also sets the follow-up reminder."""
+    """Stores the one-tap answer; after steps on a long wait, also sets the follow-up reminder.
+
+    A "no" to the steps is recorded by action_steps_did_not_work (actions/recovery.py), which
+    answers it in the same call."""
 
     def name(self) -> str:
         return "action_record_feedback"
@@ -203,6 +196,11 @@ class ActionRecordFeedback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        await self.record(dispatcher, tracker)
+        return []
+
+    async def record(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """Stores the answer of the latest message; thanks, or sets a reminder, as it fits."""
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         helped = intent in ("feedback_helped", "affirm")
         moment = _moment(tracker)
@@ -223,7 +221,6 @@ class ActionRecordFeedback(Action):
             dispatcher.utter_message(response="utter_feedback_thanks")
         else:
             await self._remind_if_waiting(dispatcher, tracker)
-        return []
 
     async def _remind_if_waiting(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         path = _slot(tracker, "recovery_path") or ""

@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.forms import AskingFormValidation, requested_in
+from actions.handoff import ActionRecordFeedback
 from bot.metrics import PATHS_SERVED
 from bot.playbook import Facts, PlaybookEntry, default_playbook
 from bot.rendering import entry_markdown
@@ -105,7 +106,8 @@ class ActionExplainQuestion(Action):
 
 
 class ActionStepsDidNotWork(Action):
-    """Offers the entry's fallback path, or a person when there is none."""
+    """Records the "no" to the steps (as action_record_feedback does a "yes"), then offers the
+    entry's fallback path, or a person when there is none: one call for the turn."""
 
     def name(self) -> str:
         return "action_steps_did_not_work"
@@ -113,6 +115,7 @@ class ActionStepsDidNotWork(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        await ActionRecordFeedback().record(dispatcher, tracker)
         playbook = default_playbook()
         served = playbook.find(tracker.get_slot("recovery_path") or "")
         if served and served.if_this_fails:

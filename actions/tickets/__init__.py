@@ -5,7 +5,8 @@ conversation (actions/conversation.py), call the desk in a worker thread (action
 and answer with the domain's responses. The desk decides: the limits on new tickets, and who
 may see a ticket's status (the conversation that opened it, or its contact address).
 
-opening.py: the ticket form, opening and cancelling; status.py: the status form and answer.
+opening.py: the ticket form (whose validation also opens the ticket) and cancelling;
+status.py: the status form and answer.
 """
 
 from __future__ import annotations
@@ -64,25 +65,21 @@ def cleared(slots: tuple[str, ...]) -> list[EventType]:
 
 # The actions, after the helpers they use (rasa_sdk and the tests import them from here).
 from actions.tickets.opening import (  # noqa: E402
-    ActionAskContactEmail,
-    ActionAskTicketDescription,
     ActionCancelTicket,
-    ActionOpenTicket,
     ValidateTicketForm,
     context_says_enough,
+    open_ticket,
     ticket_request,
 )
 from actions.tickets.status import ActionTicketStatus, ValidateTicketStatusForm  # noqa: E402
 
 __all__ = [
-    "ActionAskContactEmail",
-    "ActionAskTicketDescription",
     "ActionCancelTicket",
-    "ActionOpenTicket",
     "ActionTicketStatus",
     "ValidateTicketForm",
     "ValidateTicketStatusForm",
     "context_says_enough",
+    "open_ticket",
     "start_forwarding",
     "ticket_desk",
     "ticket_request",

@@ -1,4 +1,9 @@
-"""The ticket form (contact address, description), opening a ticket, and cancelling."""
+"""The ticket form (contact address, description), opening a ticket, and cancelling.
+
+The form's validation does all of a turn in one action call: it reads the answer, asks the
+next question, and once both are in, opens the ticket and offers a person (the rules then
+only wait for the answer to that offer, data/handoff/rules.yml).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import asyncio
 import logging
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -26,6 +31,8 @@ from actions.conversation import (
     transcript,
     wants_to_cancel,
 )
+from actions.forms import AskingFormValidation, requested_in
+from actions.handoff import offer_handoff
 from actions.tickets import FORM_SLOTS, LOOKUP_SLOTS, checked_address, cleared
 from bot.metrics import TICKETS_OPENED, channel_label
 from bot.redaction import redact, secrets_named
@@ -48,11 +55,35 @@ def context_says_enough(tracker: Tracker) -> bool:
     )
 
 
-class ValidateTicketForm(FormValidationAction):
-    """Reads the contact address (reusing one given earlier) and the description."""
+class ValidateTicketForm(AskingFormValidation):
+    """Reads the contact address (reusing one given earlier) and the description, asks for what
+    is missing, and opens the ticket when nothing is."""
 
     def name(self) -> str:
         return "validate_ticket_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        events = await super().run(dispatcher, tracker, domain)  # asks the next question, if any
+        named, asked = requested_in(events)
+        if named and asked is None:  # the form ends with this message
+            events += await open_ticket(dispatcher, tracker)
+        return events
+
+    def ask(self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """Offers an address the person already gave, or asks for one; asks what happened, as
+        optional (with a Skip button) when the case is already clear."""
+        if slot == "contact_email":
+            remembered = remembered_address(person_texts(tracker))
+            if remembered and intent(tracker) != "deny":
+                dispatcher.utter_message(response="utter_confirm_contact_email", email=remembered)
+            else:
+                dispatcher.utter_message(response="utter_ask_contact_email")
+        elif context_says_enough(tracker):
+            dispatcher.utter_message(response="utter_ask_ticket_details")
+        else:
+            dispatcher.utter_message(response="utter_ask_ticket_description")
 
     async def extract_contact_email(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -107,39 +138,6 @@ class ValidateTicketForm(FormValidationAction):
         return {"ticket_description": redaction.text}
 
 
-class ActionAskContactEmail(Action):
-    """Offers an address the person already gave, or asks for one."""
-
-    def name(self) -> str:
-        return "action_ask_contact_email"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        remembered = remembered_address(person_texts(tracker))
-        if remembered and intent(tracker) != "deny":
-            dispatcher.utter_message(response="utter_confirm_contact_email", email=remembered)
-        else:
-            dispatcher.utter_message(response="utter_ask_contact_email")
-        return []
-
-
-class ActionAskTicketDescription(Action):
-    """Asks what happened; optional (with a Skip button) when the case is already clear."""
-
-    def name(self) -> str:
-        return "action_ask_ticket_description"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        optional = context_says_enough(tracker)
-        dispatcher.utter_message(
-            response="utter_ask_ticket_details" if optional else "utter_ask_ticket_description"
-        )
-        return []
-
-
 def ticket_request(tracker: Tracker) -> TicketRequest:
     """The ticket request the form's slots and the conversation make."""
     is_admin = tracker.get_slot("is_admin")
@@ -159,33 +157,28 @@ def ticket_request(tracker: Tracker) -> TicketRequest:
     )
 
 
-class ActionOpenTicket(Action):
-    """Commits the ticket (the same request twice gives the same ticket) and says what happens next."""
-
-    def name(self) -> str:
-        return "action_open_ticket"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        request = ticket_request(tracker)
-        try:
-            desk = tickets.ticket_desk()
-            # open() is idempotent: a retry after a commit whose answer was cut gets the same ticket
-            outcome = await asyncio.to_thread(through_database_restart, lambda: desk.open(request), "ticket")
-        except SQLAlchemyError:
-            logger.exception("could not store a ticket")
-            dispatcher.utter_message(response="utter_ticket_not_saved")
-            return cleared(FORM_SLOTS)
-        if isinstance(outcome, Refused):
-            dispatcher.utter_message(response="utter_too_many_tickets")
-            return cleared(FORM_SLOTS)
-        if outcome.created:
-            TICKETS_OPENED.labels(channel_label(request.channel)).inc()
-        response = "utter_ticket_opened" if outcome.created else "utter_ticket_exists"
-        ticket_id = outcome.ticket.public_id
-        dispatcher.utter_message(response=response, ticket_id=ticket_id, contact_email=request.contact_email)
-        return [SlotSet("ticket_id", ticket_id), *cleared(FORM_SLOTS)]
+async def open_ticket(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """Commits the ticket (the same request twice gives the same ticket), says what happens next
+    and offers a person; the form's slots are cleared for a next ticket."""
+    request = ticket_request(tracker)
+    try:
+        desk = tickets.ticket_desk()
+        # open() is idempotent: a retry after a commit whose answer was cut gets the same ticket
+        outcome = await asyncio.to_thread(through_database_restart, lambda: desk.open(request), "ticket")
+    except SQLAlchemyError:
+        logger.exception("could not store a ticket")
+        dispatcher.utter_message(response="utter_ticket_not_saved")
+        return cleared(FORM_SLOTS)
+    if isinstance(outcome, Refused):
+        dispatcher.utter_message(response="utter_too_many_tickets")
+        return cleared(FORM_SLOTS)
+    if outcome.created:
+        TICKETS_OPENED.labels(channel_label(request.channel)).inc()
+    response = "utter_ticket_opened" if outcome.created else "utter_ticket_exists"
+    ticket_id = outcome.ticket.public_id
+    dispatcher.utter_message(response=response, ticket_id=ticket_id, contact_email=request.contact_email)
+    await offer_handoff(dispatcher, tracker, ticket_id)
+    return [SlotSet("ticket_id", ticket_id), *cleared(FORM_SLOTS)]
 
 
 class ActionCancelTicket(Action):

@@ -55,14 +55,14 @@ def held_up(settings: Any, action: str, sender: str, **slots: Any) -> tuple[floa
         with ThreadPoolExecutor(2) as pool:
             waiting = pool.submit(call, url, action, sender, **slots)
             time.sleep(0.5)  # the held-up call is now waiting for the lock
-            other_seconds, other = call(url, "action_ask_ticket_description", "b")
+            other_seconds, other = call(url, "action_cancel_ticket", "b")
             assert not waiting.done()
             time.sleep(LOCK_SECONDS - 0.5)
             held.execute("COMMIT")
             waited_seconds, responses = waiting.result()
     finally:
         held.close()
-    assert [r["response"] for r in other] == ["utter_ask_ticket_description"]
+    assert [r["response"] for r in other] == ["utter_ticket_cancelled"]
     return other_seconds, waited_seconds, responses
 
 
@@ -78,18 +78,16 @@ def test_a_locked_database_delays_only_the_conversation_that_needs_it(tmp_path: 
     assert [r["response"] for r in looked_up] == ["utter_ticket_not_found"]
 
 
-def test_the_handoff_offer_waits_for_the_database_without_holding_up_others(tmp_path: Path) -> None:
-    """The offer after a ticket writes the case note: a locked database delays that person only."""
+def test_the_ticket_forms_last_turn_waits_for_the_database_without_holding_up_others(tmp_path: Path) -> None:
+    """The form's last answer opens the ticket and writes the case note for the handoff offer: a
+    locked database delays that person only."""
     settings = isolated_settings(tmp_path)
     with Stack(settings, rasa_ports=(), log_dir=tmp_path / "logs").running():
-        _, opened = call(
-            settings.action_server_url, "action_open_ticket", "a", contact_email="pat@example.com",
+        call(settings.action_server_url, "action_ticket_status", "warm-up", lookup_ticket_id="RB-ZZZZZZ")
+        other_seconds, waited_seconds, answered = held_up(
+            settings, "validate_ticket_form", "a", contact_email="pat@example.com",
             account_type="personal", lockout_state="fully_locked_out", ticket_description="new phone",
         )  # fmt: skip
-        ticket_id = opened[0]["ticket_id"]
-        other_seconds, waited_seconds, offered = held_up(
-            settings, "action_offer_handoff", "a", ticket_id=ticket_id
-        )
     assert other_seconds < 1.0, f"the other conversation waited {other_seconds:.1f}s"
     assert waited_seconds >= LOCK_SECONDS - 0.5
-    assert [r["response"] for r in offered] == ["utter_handoff_by_email"]
+    assert [r["response"] for r in answered] == ["utter_ticket_opened", "utter_handoff_by_email"]

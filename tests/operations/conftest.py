@@ -108,7 +108,6 @@ def scripted_conversations() -> dict[str, Script]:
         .bot("utter_ask_contact_email", 0.1)
         .user("sam@example.com", "give_email")
         .slot("ticket_id", "RB-4H2N8P")
-        .action("action_offer_handoff")
         .bot("utter_handoff_offer_live", 0.1)
         .user("Chat with a person now", "handoff_live")
         .action("action_start_handoff")

@@ -54,9 +54,9 @@ def replace_action(monkeypatch: pytest.MonkeyPatch, name: str, run: Callable[...
 
 
 def test_an_action_answers_without_an_action_server(in_process: EndpointConfig) -> None:
-    events = run(in_process, "action_ask_ticket_description", tracker("a"))
-    assert [type(e).__name__ for e in events] == ["BotUttered"]
-    assert "what happened" in events[0].text
+    events = run(in_process, "action_cancel_ticket", tracker("a"))
+    assert type(events[0]).__name__ == "BotUttered" and "haven't opened a ticket" in events[0].text
+    assert {type(e).__name__ for e in events[1:]} == {"SlotSet"}  # the ticket form's slots, cleared
 
 
 def test_an_unknown_action_fails_as_it_would_over_http(in_process: EndpointConfig) -> None:
@@ -72,10 +72,10 @@ def test_an_action_that_raises_is_a_failed_action(
     async def broken(*_: Any) -> list[Any]:
         raise RuntimeError("a bug in an action")
 
-    replace_action(monkeypatch, "action_ask_ticket_description", broken)
+    replace_action(monkeypatch, "action_cancel_ticket", broken)
     with patches.noting_action_failures() as failed, pytest.raises(RasaException):
-        run(in_process, "action_ask_ticket_description", tracker("c"))
-    assert failed == ["action_ask_ticket_description"]
+        run(in_process, "action_cancel_ticket", tracker("c"))
+    assert failed == ["action_cancel_ticket"]
 
 
 def test_what_an_action_changes_in_its_copy_never_reaches_rasa(
@@ -90,10 +90,10 @@ def test_what_an_action_changes_in_its_copy_never_reaches_rasa(
         meddled.append(sdk_tracker.sender_id)
         return []
 
-    replace_action(monkeypatch, "action_ask_ticket_description", meddling)
+    replace_action(monkeypatch, "action_cancel_ticket", meddling)
     conversation = tracker("d")
     before = [e.as_dict() for e in conversation.events]
-    run(in_process, "action_ask_ticket_description", conversation)
+    run(in_process, "action_cancel_ticket", conversation)
     assert meddled == ["d"]
     assert [e.as_dict() for e in conversation.events] == before
     assert DOMAIN.as_dict()["responses"]

@@ -209,12 +209,12 @@ def test_fuzzing_the_action_server_gives_no_5xx(secure_bot: SecureBot) -> None:
     auth = {"Authorization": f"Bearer {ACTION_TOKEN}"}
     actions = requests.get(secure_bot.action_url.replace("/webhook", "/actions"), headers=auth, timeout=10)
     names = [a["name"] for a in actions.json()]
-    assert "action_open_ticket" in names
+    assert "validate_ticket_form" in names
     calls: list[bytes] = [b for b in MALFORMED_BODIES if len(b) < 10_000]
     calls += [
         json.dumps({"next_action": "no_such_action", "tracker": {"events": []}}).encode(),
-        json.dumps({"next_action": "action_open_ticket", "tracker": {"events": "not a list"}}).encode(),
-        json.dumps({"next_action": "action_open_ticket", "tracker": {"events": [1, 2]}}).encode(),
+        json.dumps({"next_action": "validate_ticket_form", "tracker": {"events": "not a list"}}).encode(),
+        json.dumps({"next_action": "validate_ticket_form", "tracker": {"events": [1, 2]}}).encode(),
         json.dumps({"next_action": ["x"], "tracker": {}}).encode(),
     ]
     calls += [

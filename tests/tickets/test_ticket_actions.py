@@ -16,17 +16,16 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+import actions.handoff as handoff_actions
 import actions.tickets as ticket_actions
 from actions.tickets import (
-    ActionAskContactEmail,
-    ActionAskTicketDescription,
     ActionCancelTicket,
-    ActionOpenTicket,
     ActionTicketStatus,
     ValidateTicketForm,
     ValidateTicketStatusForm,
 )
-from bot.settings import PROJECT_ROOT, GuardSettings, HelpdeskSettings
+from bot.handoff import Handoffs
+from bot.settings import PROJECT_ROOT, GuardSettings, HandoffSettings, HelpdeskSettings
 from bot.tickets import Database, TicketDesk
 from bot.tickets.limits import TicketLimits
 from bot.tickets.migrate import upgrade
@@ -51,6 +50,8 @@ def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TicketDesk
     upgrade(database.engine)
     desk = TicketDesk(database, NO_HELPDESK, limits=TicketLimits(GuardSettings.from_env()))  # fresh counts
     monkeypatch.setattr(ticket_actions, "ticket_desk", lambda: desk)
+    same_database = Handoffs(database, HandoffSettings.from_env())  # the offer after the ticket
+    monkeypatch.setattr(handoff_actions, "handoffs", lambda: same_database)
     yield desk
     database.dispose()
 
@@ -105,7 +106,8 @@ KNOWN_CASE = {
 
 def test_an_address_given_earlier_is_offered_and_yes_uses_it() -> None:
     history = (user("my work account jane@contoso.com is locked"),)
-    _, messages = run(ActionAskContactEmail(), tracker("talk to a person", "request_human", history=history))
+    asking = tracker("talk to a person", "request_human", history=history, loop="")
+    _, messages = run(ValidateTicketForm(), asking)
     assert (
         messages[0]["response"] == "utter_confirm_contact_email"
         and messages[0]["email"] == "jane@contoso.com"
@@ -119,17 +121,18 @@ def test_an_address_given_earlier_is_offered_and_yes_uses_it() -> None:
 def test_no_to_the_offered_address_asks_for_another() -> None:
     history = (user("jane@contoso.com"),)
     state = tracker("no", "deny", history=history, requested_slot="contact_email")
-    events, _ = run(ValidateTicketForm(), state)
+    events, messages = run(ValidateTicketForm(), state)
     assert SlotSet("contact_email", None) in events
-    assert responses(run(ActionAskContactEmail(), state)[1]) == ["utter_ask_contact_email"]
+    assert responses(messages) == ["utter_ask_contact_email"]
 
 
 def test_a_bad_address_is_asked_again_with_the_reason() -> None:
     events, messages = run(ValidateTicketForm(), tracker("jane.example.com", requested_slot="contact_email"))
     assert SlotSet("contact_email", None) in events
-    assert messages == [
-        {**messages[0], "response": "utter_email_invalid", "reason": "An email address must have an @-sign."}
-    ]
+    assert messages[0] == {
+        **messages[0], "response": "utter_email_invalid", "reason": "An email address must have an @-sign."
+    }
+    assert responses(messages[1:]) == ["utter_ask_contact_email"]
 
 
 def test_an_address_with_a_name_is_normalised_and_the_name_kept() -> None:
@@ -152,10 +155,8 @@ def test_the_contact_address_does_not_change_the_case() -> None:
 
 
 def test_cancel_extracts_nothing_so_the_cancel_rule_takes_over() -> None:
-    events, messages = run(
-        ValidateTicketForm(), tracker("never mind", "cancel", requested_slot="contact_email")
-    )
-    assert events == [] and messages == []
+    events, _ = run(ValidateTicketForm(), tracker("never mind", "cancel", requested_slot="contact_email"))
+    assert events == [SlotSet("requested_slot", "contact_email")]  # nothing extracted: Rasa rejects the form
     events, messages = run(
         ActionCancelTicket(), tracker("never mind", "cancel", contact_email="jane@example.com")
     )
@@ -163,38 +164,50 @@ def test_cancel_extracts_nothing_so_the_cancel_rule_takes_over() -> None:
     assert SlotSet("contact_email", None) in events
 
 
-def test_the_description_is_optional_only_when_the_case_is_known() -> None:
-    assert responses(run(ActionAskTicketDescription(), tracker(**KNOWN_CASE))[1]) == [
-        "utter_ask_ticket_details"
+def test_the_description_is_optional_only_when_the_case_is_known(desk: TicketDesk) -> None:
+    address = {"requested_slot": "contact_email"}
+    found = tuple({"event": "slot", "name": k, "value": v, "timestamp": None} for k, v in KNOWN_CASE.items())
+    known = tracker("jane@example.com", history=found, **address, **KNOWN_CASE)
+    assert responses(run(ValidateTicketForm(), known)[1]) == ["utter_ask_ticket_details"]
+    assert responses(run(ValidateTicketForm(), tracker("jane@example.com", **address))[1]) == [
+        "utter_ask_ticket_description"
     ]
-    assert responses(run(ActionAskTicketDescription(), tracker())[1]) == ["utter_ask_ticket_description"]
     ask = {"contact_email": "jane@example.com", "requested_slot": "ticket_description"}
     events, _ = run(ValidateTicketForm(), tracker("skip", **ask, **KNOWN_CASE))
     assert SlotSet("ticket_description", "") in events
     events, messages = run(ValidateTicketForm(), tracker("skip", **ask))
     assert SlotSet("ticket_description", None) in events
-    assert responses(messages) == ["utter_description_needed"]
+    assert responses(messages) == ["utter_description_needed", "utter_ask_ticket_description"]
 
 
-def test_a_pasted_password_is_removed_from_the_description_and_the_person_warned() -> None:
+def test_a_pasted_password_is_removed_from_the_description_and_the_person_warned(desk: TicketDesk) -> None:
     ask = {"contact_email": "jane@example.com", "requested_slot": "ticket_description"}
     events, messages = run(ValidateTicketForm(), tracker("lost my phone, my password is Hunter2!x", **ask))
     assert SlotSet("ticket_description", "lost my phone, my password is [password removed]") in events
     assert messages[0]["response"] == "utter_secret_removed" and messages[0]["what"] == "a password"
 
 
-def test_opening_twice_for_the_same_request_gives_one_ticket(desk: TicketDesk) -> None:
-    filled = {"contact_email": "jane@example.com", "ticket_description": "new phone", **KNOWN_CASE}
+ANSWERING_THE_LAST_QUESTION = {"contact_email": "jane@example.com", "requested_slot": "ticket_description"}
+
+
+def answered(text: str, **slots: Any) -> Tracker:
+    """The ticket form's last turn: the description `text` completes it."""
+    return tracker(text, **{**ANSWERING_THE_LAST_QUESTION, **slots})
+
+
+def test_the_last_answer_opens_the_ticket_and_offers_a_person(desk: TicketDesk) -> None:
     history = (user("/request_human", "request_human"), {"event": "bot", "text": "Which email address ..."})
-    state = tracker("new phone", history=history, loop="", **filled)
-    events, messages = run(ActionOpenTicket(), state)
+    state = answered("new phone", history=history, **KNOWN_CASE)
+    events, messages = run(ValidateTicketForm(), state)
     ticket_id = messages[0]["ticket_id"]
     assert (
         messages[0]["response"] == "utter_ticket_opened"
         and messages[0]["contact_email"] == "jane@example.com"
     )
+    assert responses(messages[1:]) == ["utter_handoff_by_email"]  # REST: no way to write later
+    assert SlotSet("requested_slot", None) in events  # the form ends
     assert SlotSet("ticket_id", ticket_id) in events and SlotSet("ticket_description", None) in events
-    _, again = run(ActionOpenTicket(), state)  # a retried action call
+    _, again = run(ValidateTicketForm(), state)  # a retried action call
     assert again[0]["response"] == "utter_ticket_exists" and again[0]["ticket_id"] == ticket_id
     [record] = desk.store.records()
     assert record.ticket.channel == "rest" and record.ticket.recovery_path == "work_school.locked_out"
@@ -206,16 +219,19 @@ def test_new_tickets_are_limited_per_conversation_and_per_client(desk: TicketDes
 
     def opening(sender: str, email: str, client: str) -> Tracker:
         said = {**user("new phone"), "metadata": {"client": client}}
-        state = tracker("new phone", sender=sender, loop="", contact_email=email, **KNOWN_CASE)
+        state = answered("new phone", sender=sender, contact_email=email, **KNOWN_CASE)
         state.events[-1] = said
         return state
 
-    opened = [run(ActionOpenTicket(), opening("busy", f"p{n}@example.com", "k1"))[1][0] for n in range(4)]
+    def first_answer(state: Tracker) -> dict[str, Any]:
+        return run(ValidateTicketForm(), state)[1][0]
+
+    opened = [first_answer(opening("busy", f"p{n}@example.com", "k1")) for n in range(4)]
     assert responses(opened) == [*["utter_ticket_opened"] * 3, "utter_too_many_tickets"]
-    assert responses(run(ActionOpenTicket(), opening("busy", "p0@example.com", "k1"))[1]) == [
+    assert responses([first_answer(opening("busy", "p0@example.com", "k1"))]) == [
         "utter_ticket_exists"  # a retry of an opened request is still answered
     ]
-    many = [run(ActionOpenTicket(), opening(f"s{n}", "x@example.com", "k2"))[1][0] for n in range(11)]
+    many = [first_answer(opening(f"s{n}", "x@example.com", "k2")) for n in range(11)]
     assert responses(many) == [*["utter_ticket_opened"] * 10, "utter_too_many_tickets"]
     assert len(desk.store.records()) == 13
 
@@ -224,8 +240,7 @@ def test_new_tickets_are_limited_per_conversation_and_per_client(desk: TicketDes
 def test_an_unreachable_store_says_nothing_was_opened(monkeypatch: pytest.MonkeyPatch) -> None:
     database = Database("postgresql://postgres@127.0.0.1:1/none")
     monkeypatch.setattr(ticket_actions, "ticket_desk", lambda: TicketDesk(database, NO_HELPDESK))
-    filled = {"contact_email": "jane@example.com", "ticket_description": "x"}
-    events, messages = run(ActionOpenTicket(), tracker("x", loop="", **filled))
+    events, messages = run(ValidateTicketForm(), answered("x"))
     assert responses(messages) == ["utter_ticket_not_saved"]
     assert not [e for e in events if e.get("name") == "ticket_id"]
 
@@ -244,11 +259,10 @@ def test_a_ticket_asked_for_while_postgresql_restarts_is_opened(monkeypatch: pyt
             back = threading.Timer(1.5, cluster.start)
             back.start()
             try:
-                filled = {"contact_email": "jane@example.com", "ticket_description": "new phone"}
-                _, messages = run(ActionOpenTicket(), tracker("new phone", loop="", **filled))
+                _, messages = run(ValidateTicketForm(), answered("new phone"))
             finally:
                 back.join()  # the cluster is up again before the context stops it, even on failure
-            assert responses(messages) == ["utter_ticket_opened"]
+            assert responses(messages[:1]) == ["utter_ticket_opened"]
             assert len(desk.store.records()) == 1
             database.dispose()
     finally:
@@ -256,8 +270,7 @@ def test_a_ticket_asked_for_while_postgresql_restarts_is_opened(monkeypatch: pyt
 
 
 def open_ticket(sender: str = "conversation-1") -> str:
-    filled = {"contact_email": "jane@example.com", "ticket_description": "new phone"}
-    _, messages = run(ActionOpenTicket(), tracker("new phone", sender=sender, loop="", **filled))
+    _, messages = run(ValidateTicketForm(), answered("new phone", sender=sender))
     return str(messages[0]["ticket_id"])
 
 

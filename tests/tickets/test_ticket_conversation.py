@@ -120,19 +120,22 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TicketBot]:
             helpdesk.server.stop()
 
 
-def replay_open_ticket(bot: TicketBot, sender: str) -> dict[str, Any]:
-    """Calls action_open_ticket again exactly as Rasa did (a retried action call)."""
+FORM_DOMAIN = {"forms": {"ticket_form": {"required_slots": ["contact_email", "ticket_description"]}}}
+
+
+def replay_last_form_call(bot: TicketBot, sender: str) -> dict[str, Any]:
+    """Calls validate_ticket_form again as Rasa did in the form's last turn, the one that opened
+    the ticket (a retried action call)."""
     tracker = bot.tracker(sender)
     events = tracker["events"]
-    opened_at = max(i for i, e in enumerate(events) if e.get("name") == "action_open_ticket")
-    filled = {e["name"]: e["value"] for e in events[:opened_at] if e.get("event") == "slot"}
-    tracker["events"] = events[:opened_at]
-    tracker["slots"] = {**tracker["slots"], **filled, "ticket_id": None}
-    reply = requests.post(
-        bot.stack.settings.action_server_url,
-        json={"next_action": "action_open_ticket", "sender_id": sender, "tracker": tracker, "domain": {}},
-        timeout=30,
-    )
+    answered_at = max(i for i, e in enumerate(events) if e.get("event") == "user")
+    filled = {e["name"]: e["value"] for e in events[:answered_at] if e.get("event") == "slot"}
+    asked = {"event": "slot", "name": "requested_slot", "value": "ticket_description", "timestamp": None}
+    tracker["events"] = [*events[: answered_at + 1], asked, {"event": "action", "name": "ticket_form"}]
+    tracker["slots"] = {**tracker["slots"], **filled, "ticket_id": None, "requested_slot": asked["value"]}
+    tracker["active_loop"] = {"name": "ticket_form"}
+    call = {"next_action": "validate_ticket_form", "tracker": tracker, "domain": FORM_DOMAIN}
+    reply = requests.post(bot.stack.settings.action_server_url, json=call, timeout=30)
     reply.raise_for_status()
     return dict(reply.json())
 
@@ -145,7 +148,7 @@ def test_tickets_opened_while_the_helpdesk_is_down_arrive_once_when_it_is_back(b
     senders = [f"down-{n}-{uuid.uuid4().hex[:6]}" for n in range(DOWNTIME_TICKETS)]
     opened = [bot.open_ticket(sender, "new phone, the Authenticator app is empty") for sender in senders]
     for n in REPLAYED:
-        replayed = replay_open_ticket(bot, senders[n])
+        replayed = replay_last_form_call(bot, senders[n])
         assert {"event": "slot", "name": "ticket_id", "value": opened[n], "timestamp": None} in replayed[
             "events"
         ]
