@@ -29,7 +29,8 @@ def requested_in(events: list[EventType]) -> tuple[bool, str | None]:
 
 class AskingFormValidation(FormValidationAction):
     """Validates, names the next slot (the first required one still empty) and asks for it
-    with `utter_ask_<slot>`, after any message the validation sent."""
+    with `utter_ask_<slot>`, after any message the validation sent; when none is left, does
+    the form's work (`finish`) in the same call."""
 
     @abstractmethod  # abstract, so that rasa_sdk does not register this base as an action
     def name(self) -> str:
@@ -39,10 +40,16 @@ class AskingFormValidation(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         events: list[EventType] = list(await super().run(dispatcher, tracker, domain))
-        _, asked = requested_in(events)
+        named, asked = requested_in(events)
         if asked:
             self.ask(asked, dispatcher, tracker)
+        elif named:  # the form ends with this message
+            events += await self.finish(dispatcher, tracker)
         return events
+
+    async def finish(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        """What the form does, in the same call, once nothing is missing (its events)."""
+        return []
 
     def ask(self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         """Asks for `slot`; a form whose question depends on the conversation overrides this."""

@@ -13,7 +13,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms import AskingFormValidation, requested_in
+from actions.forms import AskingFormValidation
 from actions.handoff import ActionRecordFeedback
 from bot.metrics import PATHS_SERVED
 from bot.playbook import Facts, PlaybookEntry, default_playbook
@@ -51,14 +51,8 @@ class ValidateRecoveryForm(AskingFormValidation):
     def name(self) -> str:
         return "validate_recovery_form"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        events = await super().run(dispatcher, tracker, domain)  # asks the next question, if any
-        named, asked = requested_in(events)
-        if named and asked is None:  # the form ends with this message
-            events += serve_matching(dispatcher, tracker)
-        return events
+    async def finish(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        return serve_matching(dispatcher, tracker)
 
     async def next_requested_slot(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -31,7 +31,7 @@ from actions.conversation import (
     transcript,
     wants_to_cancel,
 )
-from actions.forms import AskingFormValidation, requested_in
+from actions.forms import AskingFormValidation
 from actions.handoff import offer_handoff
 from actions.tickets import FORM_SLOTS, LOOKUP_SLOTS, checked_address, cleared
 from bot.metrics import TICKETS_OPENED, channel_label
@@ -62,14 +62,8 @@ class ValidateTicketForm(AskingFormValidation):
     def name(self) -> str:
         return "validate_ticket_form"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        events = await super().run(dispatcher, tracker, domain)  # asks the next question, if any
-        named, asked = requested_in(events)
-        if named and asked is None:  # the form ends with this message
-            events += await open_ticket(dispatcher, tracker)
-        return events
+    async def finish(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        return await open_ticket(dispatcher, tracker)
 
     def ask(self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         """Offers an address the person already gave, or asks for one; asks what happened, as
