@@ -68,7 +68,6 @@ from actions.tickets.opening import (  # noqa: E402
     ActionCancelTicket,
     ValidateTicketForm,
     context_says_enough,
-    open_ticket,
     ticket_request,
 )
 from actions.tickets.status import ActionTicketStatus, ValidateTicketStatusForm  # noqa: E402
@@ -79,7 +78,6 @@ __all__ = [
     "ValidateTicketForm",
     "ValidateTicketStatusForm",
     "context_says_enough",
-    "open_ticket",
     "start_forwarding",
     "ticket_desk",
     "ticket_request",
