@@ -15,6 +15,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -69,6 +70,15 @@ class PrivatePostgres:
         self.folder = self.folder.resolve()  # postgres runs in its data folder
         if os.geteuid() == 0:
             self._as_user = ["runuser", "-u", "postgres", "--"]
+            if not self._postgres_can_enter(self.folder):
+                # A checkout inside a folder only root may enter (`mktemp -d` makes them 0700):
+                # the cluster lives in the system's temporary folder instead.
+                self.folder = Path(tempfile.gettempdir(), f"recovery-bot-{self.folder.name}")
+
+    def _postgres_can_enter(self, folder: Path) -> bool:
+        """Whether the postgres user can reach `folder` (its nearest existing ancestor)."""
+        existing = next(path for path in (folder, *folder.parents) if path.exists())
+        return subprocess.run([*self._as_user, "test", "-x", str(existing)], check=False).returncode == 0
 
     @property
     def data(self) -> Path:
