@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import pickle
 import re
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
@@ -65,6 +65,40 @@ def _features() -> FeatureUnion:
     )
 
 
+@dataclass(frozen=True)
+class _NgramWeighting:
+    """One fitted TfidfVectorizer, reduced to what weighing one text needs."""
+
+    analyze: Callable[[str], list[str]]
+    vocabulary: Mapping[str, int]
+    idf: np.ndarray[Any, Any]
+    sublinear: bool
+    offset: int  # where this vectorizer's n-grams start in the joined features
+
+    @classmethod
+    def of(cls, vectorizer: TfidfVectorizer, offset: int) -> _NgramWeighting:
+        assert vectorizer.norm == "l2" and vectorizer.use_idf and not vectorizer.binary
+        return cls(
+            vectorizer.build_analyzer(),
+            vectorizer.vocabulary_,
+            vectorizer.idf_,
+            bool(vectorizer.sublinear_tf),
+            offset,
+        )
+
+    def weighted(self, text: str) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        """The joined-feature rows of the n-grams `text` has, and their TF-IDF values
+        (L2-normalised, as TfidfVectorizer.transform gives them)."""
+        counts = Counter(row for row in map(self.vocabulary.get, self.analyze(text)) if row is not None)
+        rows = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+        values = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        if self.sublinear:
+            values = np.log(values) + 1.0
+        values *= self.idf[rows]
+        norm = np.sqrt(values @ values)
+        return rows + self.offset, values / norm if norm > 0 else values
+
+
 Probabilities = dict[str, float]
 """A classifier's probability for each value of one slot, NONE included."""
 
@@ -95,14 +129,17 @@ class SlotModel:
     def read(self, text: str) -> dict[str, Probabilities]:
         """Every slot's probabilities for `text`.
 
-        The arithmetic of LogisticRegression.predict_proba for all slots in one product, without
-        the per-call checks (and FeatureUnion's joblib dispatch) that cost more than the sum
-        itself for one message.
+        The arithmetic of TfidfVectorizer.transform and LogisticRegression.predict_proba for
+        one text, for all slots at once: each n-gram's weight row times its TF-IDF value,
+        summed. scikit-learn's own calls build and check sparse matrices (and FeatureUnion
+        dispatches through joblib), which costs several times the sum itself for one message.
+        tests/bot/understanding/test_slot_model.py holds it to scikit-learn's results.
         """
-        batch = [prepared(text)]
-        row = sparse.hstack([vectorizer.transform(batch) for _, vectorizer in self.features.transformer_list])
         weights, intercepts = self._stacked
-        scores = np.asarray(row @ weights).ravel() + intercepts
+        scores, seen = intercepts.copy(), prepared(text)
+        for ngrams in self._ngram_weighting:
+            rows, values = ngrams.weighted(seen)
+            scores += values @ weights[rows]
         readings, start = {}, 0
         for slot, classifier in self.classifiers.items():
             classes = list(map(str, classifier.classes_))
@@ -120,10 +157,23 @@ class SlotModel:
 
     @cached_property
     def _stacked(self) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-        """Every classifier's weights side by side (one column per score), and their intercepts."""
+        """Every classifier's weights side by side (one column per score, one row per n-gram of
+        the joined features), and their intercepts."""
         weights = np.ascontiguousarray(np.hstack([c.coef_.T for c in self.classifiers.values()]))
         intercepts = np.concatenate([c.intercept_ for c in self.classifiers.values()])
         return weights, intercepts
+
+    @cached_property
+    def _ngram_weighting(self) -> list[_NgramWeighting]:
+        found, offset = [], 0
+        for _, vectorizer in self.features.transformer_list:
+            found.append(_NgramWeighting.of(vectorizer, offset))
+            offset += len(vectorizer.vocabulary_)
+        return found
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What is pickled: the fitted parts, not what `read` derives from them."""
+        return {"features": self.features, "classifiers": self.classifiers}
 
     def save(self, path: Path) -> None:
         """Writes the model to `path`."""
