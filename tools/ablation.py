@@ -35,6 +35,7 @@ SIGNALS = ("account_type", "lockout_state", "is_admin", "situation")
 
 Config = dict[str, Any]
 INTENTS = "rasa_addons.nlu.intents.LogisticRegressionIntents"  # config.yml's intent classifier
+COUNT_VECTORS = "rasa_addons.nlu.count_vectors.SentenceCountVectors"  # and its featurizers
 # The intent classifier config.yml had until 3 December 2026, for the variants that bring it back.
 DIET: Config = {
     "name": "DIETClassifier",
@@ -57,10 +58,20 @@ def _without(name: str, **match: Any) -> Callable[[Config], Config]:
     return change
 
 
-def _replaced(name: str, replacement: dict[str, Any]) -> Callable[[Config], Config]:
+def _with_rasa_count_vectors(config: Config) -> Config:
+    """Rasa's own count vectors, with the sequence features DIET reads."""
+    for component in config["pipeline"]:
+        if component["name"] == COUNT_VECTORS:
+            component["name"] = "CountVectorsFeaturizer"
+    return config
+
+
+def _diet(replacement: dict[str, Any]) -> Callable[[Config], Config]:
+    """DIET (`replacement`) instead of the logistic regression, over Rasa's own count vectors."""
+
     def change(config: Config) -> Config:
-        config["pipeline"] = [dict(replacement) if c["name"] == name else c for c in config["pipeline"]]
-        return config
+        config["pipeline"] = [dict(replacement) if c["name"] == INTENTS else c for c in config["pipeline"]]
+        return _with_rasa_count_vectors(config)
 
     return change
 
@@ -68,12 +79,9 @@ def _replaced(name: str, replacement: dict[str, Any]) -> Callable[[Config], Conf
 def _starter_extras(config: Config) -> Config:
     """The featurizers and epochs of Rasa's default pipeline, which the starter bot trains with."""
     pipeline = config["pipeline"]
-    index = next(i for i, c in enumerate(pipeline) if c["name"] == "CountVectorsFeaturizer")
+    index = next(i for i, c in enumerate(pipeline) if c["name"] == COUNT_VECTORS)
     pipeline[index:index] = [{"name": "RegexFeaturizer"}, {"name": "LexicalSyntacticFeaturizer"}]
-    config["pipeline"] = [
-        {**DIET, "epochs": 100} if c["name"] == INTENTS else c for c in pipeline
-    ]
-    return config
+    return _diet({**DIET, "epochs": 100})(config)
 
 
 def _with_spacy_entities(config: Config) -> Config:
@@ -97,15 +105,16 @@ VARIANTS: list[tuple[str, Callable[[Config], Config]]] = [
     ("config.yml as is", lambda config: config),
     ("+ SpacyEntityExtractor (the old pipeline's)", _with_spacy_entities),
     ("SlotReader C=4 instead of 16", _slot_reader(regularisation_strength=4.0)),
-    ("- word CountVectorsFeaturizer", _without("CountVectorsFeaturizer", analyzer=None)),
-    ("- char_wb CountVectorsFeaturizer", _without("CountVectorsFeaturizer", analyzer="char_wb")),
+    ("- word count vectors", _without(COUNT_VECTORS, analyzer=None)),
+    ("- char_wb count vectors", _without(COUNT_VECTORS, analyzer="char_wb")),
+    ("Rasa's CountVectorsFeaturizer (sequence features too)", _with_rasa_count_vectors),
     (
         "logistic regression -> DIET (60 epochs, no transformer: the pipeline until 3 Dec)",
-        _replaced(INTENTS, DIET),
+        _diet(DIET),
     ),
     (
         "logistic regression -> DIET 30 epochs",
-        _replaced(INTENTS, {**DIET, "epochs": 30}),
+        _diet({**DIET, "epochs": 30}),
     ),
     ("+ Regex/LexicalSyntactic featurizers, DIET 100 epochs (the starter's NLU)", _starter_extras),
 ]
