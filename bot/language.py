@@ -40,6 +40,7 @@ MIN_DISTANCE = 0.25  # how far ahead of the runner-up the language must be (ling
 @dataclass(frozen=True)
 class LanguageReply:
     """The answer to a message in another language: said in that language, with a person offered."""
+
     language: str  # ISO 639-1
     text: str
     person: str  # the title of the button that asks for a person from the support team
@@ -52,7 +53,6 @@ _loading = threading.Lock()  # Rasa may parse messages in threads: one copy of t
 def _build_detector() -> LanguageDetector:
     return (
         LanguageDetectorBuilder.from_languages(Language.ENGLISH, *LANGUAGES.values())
-        .with_minimum_relative_distance(MIN_DISTANCE)
         .with_preloaded_language_models()
         .build()
     )
@@ -79,9 +79,18 @@ def detect_language(text: str) -> str | None:
     """The ISO 639-1 code of `text`'s language when lingua is confident; English is "en"."""
     if sum(c.isalpha() for c in text) < MIN_LETTERS:
         return None
-    found = _detector().detect_language_of(text)
-    if found is None or _detector().compute_language_confidence(text, found) < MIN_CONFIDENCE:
+    # One pass over the text: what detect_language_of decides (the leader, unless the runner-up
+    # is within MIN_DISTANCE) read from the confidences it computes, which the second call of
+    # compute_language_confidence would compute again.
+    values = _detector().compute_language_confidence_values(text)
+    if not values:
         return None
+    leader = values[0]
+    if len(values) > 1 and leader.value - values[1].value < MIN_DISTANCE:
+        return None
+    if leader.value < MIN_CONFIDENCE:
+        return None
+    found = leader.language
     return "en" if found == Language.ENGLISH else next(c for c, lang in LANGUAGES.items() if lang == found)
 
 
