@@ -39,6 +39,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
 from bot.settings import Settings
+from bot.sqlite import file_engine_options, is_sqlite_file, write_ahead
 from rasa_addons import local_actions, patches
 
 logger = logging.getLogger(__name__)
@@ -56,16 +57,18 @@ class EnvSQLTrackerStore(SQLTrackerStore):
     def __init__(self, host: str | None = None, **kwargs: Any) -> None:
         patches.apply()
         local_actions.start_if_in_process()
-        url = host or Settings.from_env().tracker_db_url
-        parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        settings = Settings.from_env()
+        url = host or settings.tracker_db_url
+        if is_sqlite_file(url):
+            Path(str(make_url(url).database)).parent.mkdir(parents=True, exist_ok=True)
         super().__init__(host=url, **kwargs)
         # Rasa builds its engine without pool_pre_ping and offers no option for it: the same
-        # engine again, with it (the tables exist by now).
+        # engine again, with it (the tables exist by now), and for a SQLite file kept
+        # connections in WAL mode (bot/sqlite.py).
         unchecked = self.engine
-        kwargs = create_engine_kwargs(unchecked.url)
+        kwargs = {**create_engine_kwargs(unchecked.url), **file_engine_options(unchecked.url)}
         self.engine = sa.create_engine(unchecked.url, pool_pre_ping=True, **kwargs)
+        write_ahead(self.engine, "NORMAL" if settings.tracker_synchronous_commit == "off" else "FULL")
         self.sessionmaker = sessionmaker(bind=self.engine)
         unchecked.dispose()
 

@@ -11,6 +11,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.sqlite import file_engine_options, is_sqlite_file, write_ahead
+
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 
@@ -41,14 +43,16 @@ def engine_for(url: str) -> Engine:
     """An engine for `url`; a SQLite file's folder is created when missing."""
     parsed = make_url(url)
     is_sqlite = parsed.get_backend_name() == "sqlite"
-    connect_args: dict[str, Any] = {}
+    options = file_engine_options(url)
+    connect_args: dict[str, Any] = options.pop("connect_args", {})
     if is_sqlite:
         connect_args["timeout"] = SQLITE_BUSY_TIMEOUT_SECONDS
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine: Engine = create_engine(url, future=True, pool_pre_ping=True, connect_args=connect_args)
+        if is_sqlite_file(url):
+            Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
+    engine: Engine = create_engine(url, future=True, pool_pre_ping=True, connect_args=connect_args, **options)
     if is_sqlite:
         _serialise_sqlite_writes(engine)
+        write_ahead(engine, "FULL")
     return engine
 
 
