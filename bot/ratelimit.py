@@ -10,7 +10,8 @@ cost nothing). The counting is the maintained `limits` package's moving window:
   and a restart keeps it;
 - `limit_storage("")`: this process's memory, for one server.
 
-Calls are synchronous (a Redis round trip); async callers run them in a worker thread.
+Calls are synchronous (a Redis round trip); async callers run them in a worker thread when
+`RateLimit.remote` (in memory, a hit is a dict lookup: the thread would cost more than it).
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ class RateLimit:
         self.item = RateLimitItemPerSecond(max(limit, 1), int(window_seconds), namespace=name or "limit")
         self.storage = storage or MemoryStorage()  # held here: the limiter keeps only a weak reference
         self.limiter = MovingWindowRateLimiter(self.storage)
+
+    @property
+    def remote(self) -> bool:
+        """Counted over the network (Redis): async callers hit it from a worker thread."""
+        return isinstance(self.storage, RedisStorage)
 
     def hit(self, key: str) -> float | None:
         """Counts an event for `key`; None when allowed, else the seconds to wait.

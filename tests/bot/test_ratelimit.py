@@ -71,6 +71,12 @@ def test_in_redis_two_servers_share_one_count_and_a_restart_keeps_it(redis_name:
     assert all(0 < client.ttl(key) <= 60 for key in client.scan_iter(f"*{redis_name}*"))  # they expire
 
 
+def test_only_a_count_in_redis_is_remote() -> None:
+    """Async callers take a worker thread for a remote count only (rasa_addons/guards)."""
+    assert RateLimit(3, 60.0, limit_storage(REDIS_URL), "r").remote
+    assert not RateLimit(3, 60.0, limit_storage(""), "m").remote
+
+
 def test_with_redis_away_every_event_is_allowed_rather_than_every_person_stopped() -> None:
     away = RateLimit(1, 60.0, limit_storage(f"redis://127.0.0.1:{free_port()}/0"), "away")
     assert [away.hit("a"), away.hit("a")] == [None, None]
