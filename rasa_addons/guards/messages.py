@@ -98,7 +98,8 @@ class MessageGuard:
     async def refusal(self, message: UserMessage) -> str | None:
         """Why the bot will not read `message` (said to the person), or None."""
         # counted in Redis with several servers: a worker thread keeps the event loop free
-        waits = await asyncio.to_thread(self._waits, message) if self.per_sender.remote else self._waits(message)
+        remote = self.per_sender.remote
+        waits = await asyncio.to_thread(self._waits, message) if remote else self._waits(message)
         wait = max((w for w in waits if w is not None), default=None)
         if wait is not None:
             logger.info("rate limit: refused a message on %s", message.input_channel)
