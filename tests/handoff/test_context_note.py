@@ -14,6 +14,7 @@ EVENTS = [
     {"event": "user", "text": '/inform{"is_admin":true}'},
     {"event": "action", "name": "action_steps_did_not_work"},
     {"event": "user", "text": "my password is Hunter2!x by the way"},
+    {"event": "bot", "text": "Noted, Hunter2!x: I will not ask for it again"},  # a bot line repeating it
 ]
 SLOTS = {
     "account_type": "work_school",
