@@ -173,6 +173,8 @@ class LiveTrackerStore(EnvSQLTrackerStore):
         return [json.loads(item) for item in stored] if stored else None
 
     def _refill(self, sender_id: str, events: Sequence[Event]) -> None:
+        if self._append is None:  # SQL alone: nothing to fill
+            return
         current = list(events)[_current_session(events) :]
         self._push(sender_id, -1, [json.dumps(e.as_dict()) for e in current])
 
@@ -195,12 +197,13 @@ class LiveTrackerStore(EnvSQLTrackerStore):
         texts = [json.dumps(data) for data in serialised]  # once, for SQL and Redis
         # SQL first: a live list never holds events the record lacks, even if this process dies here.
         await asyncio.to_thread(self._sql_append, sender_id, new, serialised, texts)
-        starts = [i for i, e in enumerate(new) if isinstance(e, SessionStarted)]
-        if starts:  # a new session: the live list restarts with it
-            self._push(sender_id, -1, texts[starts[-1] :])
-        else:
-            live_base = len(tracker.events) - len(new) - _current_session(tracker.events)
-            self._push(sender_id, live_base, texts)
+        if self._append is not None:
+            starts = [i for i, e in enumerate(new) if isinstance(e, SessionStarted)]
+            if starts:  # a new session: the live list restarts with it
+                self._push(sender_id, -1, texts[starts[-1] :])
+            else:
+                live_base = len(tracker.events) - len(new) - _current_session(tracker.events)
+                self._push(sender_id, live_base, texts)
         setattr(tracker, _READ_LENGTH, len(tracker.events))
 
     def _stored_count(self, sender_id: str) -> int:
