@@ -88,9 +88,9 @@ class LogisticRegressionIntents(LogisticRegressionClassifier):
         scores = self.clf.intercept_.copy()
         start = 0
         for block in blocks:
-            end = start + block.shape[-1]
-            scores += np.asarray(block @ self._weights[start:end]).ravel()
-            start = end
+            row = block.tocoo()  # Rasa's sparse features are COO already: its entries, no matrix product
+            scores += row.data @ self._weights[start + row.col]
+            start += block.shape[-1]
         return softmax(scores[np.newaxis, :], copy=False)[0]  # type: ignore[no-any-return]
 
     @cached_property
