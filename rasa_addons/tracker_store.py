@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 
 import redis
 import sqlalchemy as sa
+import ujson
 from rasa.core.tracker_store import is_postgresql_url
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SessionStarted
@@ -170,7 +171,7 @@ class LiveTrackerStore(EnvSQLTrackerStore):
         except redis.RedisError as error:
             logger.warning("live conversations: Redis unavailable, reading SQL (%s)", error)
             return None
-        return [json.loads(item) for item in stored] if stored else None
+        return [ujson.loads(item) for item in stored] if stored else None  # ujson: Rasa's, 2-3x json
 
     def _refill(self, sender_id: str, events: Sequence[Event]) -> None:
         if self._append is None:  # SQL alone: nothing to fill
