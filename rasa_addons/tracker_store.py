@@ -31,7 +31,6 @@ import json
 import logging
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 import redis
 import sqlalchemy as sa
@@ -43,13 +42,14 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.shared.utils.common import all_subclasses
 
+from bot.live_sessions import key as live_key
+from bot.live_sessions import redis_client
 from bot.retrying import through_database_restart
 from bot.settings import Settings
 from rasa_addons.stores import EnvSQLTrackerStore
 
 logger = logging.getLogger(__name__)
 
-KEY_PREFIX = "tracker:"
 # A live session stays in Redis this long after its last message (Rasa starts a new session
 # after session_expiration_time anyway; an expired key is read from SQL once).
 MIN_LIVE_SECONDS = 3600
@@ -74,14 +74,6 @@ if #ARGV > 2 then redis.call('RPUSH', KEYS[1], unpack(ARGV, 3)) end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1
 """
-
-
-def redis_client(url: str) -> redis.Redis:
-    """A client for `redis[s]://[[user]:password@]host[:port][/db]`; db 1 (as the lock store's) by default."""
-    parts = urlsplit(url)
-    if not parts.path.strip("/"):
-        url = parts._replace(path="/1").geturl()
-    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
 
 def _without_flush_wait(connection: Any, _: Any) -> None:
@@ -167,7 +159,7 @@ class LiveTrackerStore(EnvSQLTrackerStore):
         if self.red is None:
             return None
         try:
-            stored = self.red.lrange(KEY_PREFIX + sender_id, 0, -1)
+            stored = self.red.lrange(live_key(sender_id), 0, -1)
         except redis.RedisError as error:
             logger.warning("live conversations: Redis unavailable, reading SQL (%s)", error)
             return None
@@ -222,11 +214,11 @@ class LiveTrackerStore(EnvSQLTrackerStore):
         if self._append is None:
             return
         try:
-            self._append(keys=[KEY_PREFIX + sender_id], args=[expected, self.live_seconds, *texts])
+            self._append(keys=[live_key(sender_id)], args=[expected, self.live_seconds, *texts])
         except redis.RedisError as error:
             logger.warning("live conversations: Redis unavailable, kept in SQL only (%s)", error)
             with contextlib.suppress(redis.RedisError):  # down: it comes back empty
-                self.red.delete(KEY_PREFIX + sender_id)  # type: ignore[union-attr]
+                self.red.delete(live_key(sender_id))  # type: ignore[union-attr]
 
     def _sql_append(
         self, sender_id: str, events: list[Event], serialised: list[dict[str, Any]], texts: list[str]

@@ -70,7 +70,8 @@ def find_personal_data(desk: TicketDesk, conversations: Conversations, kind: str
 
 
 def _conversations() -> Conversations:
-    return Conversations(Settings.from_env().tracker_db_url)
+    settings = Settings.from_env()
+    return Conversations(settings.tracker_db_url, settings.lock_store_url)
 
 
 def _export(desk: TicketDesk, args: argparse.Namespace, out: TextIO) -> int:

@@ -2,7 +2,8 @@
 
 Rasa's SQLTrackerStore keeps one row per event in the table `events` (sender_id, type_name,
 timestamp in epoch seconds, data as JSON text). Only those columns are used here, so this
-module needs no Rasa import; a conversation is all the events of one sender id.
+module needs no Rasa import; a conversation is all the events of one sender id. With Redis
+(LOCK_STORE_URL), the live copy of a current session (bot/live_sessions.py) goes with it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, delete, func, inspect, select
 
+from bot.live_sessions import key as live_key
+from bot.live_sessions import redis_client
 from bot.tickets.db import engine_for
 
 _metadata = MetaData()
@@ -31,8 +34,10 @@ CHUNK = 500  # sender ids per DELETE
 
 class Conversations:
     """The conversations in Rasa's tracker database, as the privacy commands see them."""
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, live_sessions_url: str = "") -> None:
+        """`live_sessions_url`: the Redis of the live sessions (LOCK_STORE_URL), if any."""
         self.engine = engine_for(url)
+        self.live = redis_client(live_sessions_url) if live_sessions_url else None
 
     def _present(self) -> bool:
         return bool(inspect(self.engine).has_table("events"))  # none before the first message
@@ -77,6 +82,9 @@ class Conversations:
             for start in range(0, len(ids), CHUNK):
                 chunk = list(ids[start : start + CHUNK])
                 deleted += connection.execute(delete(events).where(events.c.sender_id.in_(chunk))).rowcount
+        if self.live is not None:  # else the bot would still read the current session from Redis
+            for start in range(0, len(ids), CHUNK):
+                self.live.delete(*(live_key(sender) for sender in ids[start : start + CHUNK]))
         return deleted
 
     def dispose(self) -> None:

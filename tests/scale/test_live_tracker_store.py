@@ -12,8 +12,10 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.live_sessions import key as live_key
+from bot.privacy.conversations import Conversations
 from rasa_addons.importer import project_domain
-from rasa_addons.tracker_store import KEY_PREFIX, LiveTrackerStore
+from rasa_addons.tracker_store import LiveTrackerStore
 from tools.databases import REDIS_URL, throwaway_postgres
 
 DOMAIN = project_domain()
@@ -71,7 +73,7 @@ def test_the_live_session_comes_from_redis_and_sql_holds_the_same(database: str)
     live, sender = store(database), uuid.uuid4().hex
     for text in ("one", "two", "three"):
         say(live, sender, text)
-    assert live.red is not None and live.red.llen(KEY_PREFIX + sender) > 0
+    assert live.red is not None and live.red.llen(live_key(sender)) > 0
     from_redis = asyncio.run(live.retrieve(sender))
     assert texts(from_redis) == ["one", "two", "three"]
     from_sql = sql_view(database, sender)
@@ -82,7 +84,7 @@ def test_the_live_session_comes_from_redis_and_sql_holds_the_same(database: str)
 def test_a_conversation_survives_losing_redis(database: str) -> None:
     live, sender = store(database), uuid.uuid4().hex
     say(live, sender, "one")
-    live.red.delete(KEY_PREFIX + sender)  # Redis restarted (it keeps nothing on disk here)
+    live.red.delete(live_key(sender))  # Redis restarted (it keeps nothing on disk here)
     say(live, sender, "two")
     assert texts(asyncio.run(live.retrieve(sender))) == ["one", "two"]
     assert texts(sql_view(database, sender)) == ["one", "two"]
@@ -101,11 +103,11 @@ def test_redis_never_serves_a_session_with_a_hole(database: str) -> None:
     live, sender = store(database), uuid.uuid4().hex
     say(live, sender, "one")
     tracker = asyncio.run(live.retrieve(sender))
-    live.red.rpop(KEY_PREFIX + sender)  # the list no longer holds what this save started from
+    live.red.rpop(live_key(sender))  # the list no longer holds what this save started from
     for event in turn("two"):
         tracker.update(event)
     asyncio.run(live.save(tracker))
-    assert not live.red.exists(KEY_PREFIX + sender)
+    assert not live.red.exists(live_key(sender))
     assert texts(asyncio.run(live.retrieve(sender))) == ["one", "two"]  # read from SQL, refilled
 
 
@@ -147,3 +149,16 @@ def test_a_conversation_created_empty_as_rasas_processor_does_is_stored_once(dat
     assert from_redis is not None and [e.as_dict() for e in from_redis.events] == [
         e.as_dict() for e in stored.events
     ]
+
+
+def test_a_conversation_deleted_for_privacy_is_not_read_back_from_redis(database: str) -> None:
+    live, sender, other = store(database), uuid.uuid4().hex, uuid.uuid4().hex
+    say(live, sender, "my phone is gone")
+    say(live, other, "someone else")
+    conversations = Conversations(database, REDIS_URL)
+    try:
+        assert conversations.delete([sender]) > 0
+    finally:
+        conversations.dispose()
+    assert asyncio.run(live.retrieve(sender)) is None  # neither in SQL nor in the live copy
+    assert texts(asyncio.run(live.retrieve(other))) == ["someone else"]
