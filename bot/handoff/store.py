@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.handoff.models import (
@@ -58,6 +58,15 @@ class Batch:
     messages: tuple[AgentMessage, ...]
 
 
+# Built once: the check runs for every message (a statement built per call costs as much as
+# the round trip).
+_ANY_LIVE = (
+    select(handoffs.c.id)
+    .where(handoffs.c.sender_id == bindparam("sender_id"), handoffs.c.state == LIVE)
+    .limit(1)
+)
+
+
 class HandoffStore:
     """Live handoffs and the agent messages that arrive for them."""
     def __init__(self, db: Database, clock: Callable[[], datetime] = utcnow) -> None:
@@ -93,7 +102,13 @@ class HandoffStore:
         return handoff
 
     def live_for(self, sender_id: str) -> Handoff | None:
-        """The person's live handoff, if an agent holds their conversation."""
+        """The person's live handoff, if an agent holds their conversation.
+
+        Read for every message: first only whether there is one, in one round trip
+        (Database.read); the handoff itself only when there is."""
+        with self.db.read() as connection:
+            if connection.execute(_ANY_LIVE, {"sender_id": sender_id}).first() is None:
+                return None
         with self.db.session() as session:
             found: Handoff | None = session.scalars(
                 select(Handoff).where(handoffs.c.sender_id == sender_id, handoffs.c.state == LIVE)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.sqlite import file_engine_options, is_sqlite_file, write_ahead
@@ -75,6 +76,27 @@ class Database:
         with self._sessions() as session, session.begin():
             yield session
 
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for one Core read on every message's path (the live-handoff check),
+        whose caller waits out a database restart (bot.retrying.through_database_restart).
+
+        On PostgreSQL its connections are in autocommit and not pre-pinged: one round trip
+        instead of four (ping, BEGIN, SELECT, COMMIT), from a small pool of their own. A
+        connection that died with a restart fails the read, SQLAlchemy drops the pool's
+        connections, and the caller's retry gets a new one. Elsewhere: the engine's own.
+        """
+        with (self._reads or self.engine).connect() as connection:
+            yield connection
+
+    @cached_property
+    def _reads(self) -> Engine | None:
+        if self.engine.dialect.name != "postgresql":
+            return None
+        return create_engine(self.url, future=True, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=4)
+
     def dispose(self) -> None:
         """Closes the database connections."""
-        self.engine.dispose()
+        reads = self.__dict__.get("_reads")  # only if a read made them
+        if reads is not None:
+            reads.dispose()

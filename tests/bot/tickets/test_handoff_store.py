@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import threading
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 
@@ -24,13 +27,16 @@ from bot.handoff.models import (
 from bot.handoff.reminders import WAITS
 from bot.handoff.store import DUPLICATE, KEPT, NEW
 from bot.handoff.webhooks import AgentEvent
-from bot.settings import HandoffSettings, HelpdeskSettings
+from bot.retrying import through_database_restart
+from bot.settings import PROJECT_ROOT, HandoffSettings, HelpdeskSettings
 from bot.tickets.db import Database
 from bot.tickets.forwarders import forwarder_for
 from bot.tickets.forwarding import RetryPolicy
+from bot.tickets.migrate import upgrade
 from bot.tickets.models import tickets
 from bot.tickets.request import TicketRequest
 from bot.tickets.store import TicketStore
+from tools.services import private_postgres
 
 START = datetime(2026, 12, 3, 10, 0, tzinfo=timezone.utc)
 SETTINGS = HandoffSettings(
@@ -259,3 +265,32 @@ def test_staff_see_kept_replies_and_feedback(
         and "not delivered: the conversation is not handed" in out
     )
     assert "steps   slack         personal.locked_out" in out
+
+
+@pytest.mark.slow
+def test_the_handoff_check_of_every_message_waits_out_a_postgresql_restart(
+    make_request: Callable[..., TicketRequest],
+) -> None:
+    """Its connections are not pre-pinged (Database.read): a connection the restart killed
+    fails once, and the retry every message makes gets a new one."""
+    folder = PROJECT_ROOT / "var" / "tests" / f"postgres-{uuid.uuid4().hex[:8]}"  # postgres can read it
+    try:
+        with private_postgres(folder) as cluster:
+            database = Database(cluster.url())
+            upgrade(database.engine)
+            desk = Handoffs(database, SETTINGS)
+            ticket = TicketStore(database).open(make_request(), "zendesk").ticket.public_id
+            desk.store.start(ticket, "conversation-1", "slack", {"channel": "D1"})
+            assert desk.store.live_for("conversation-2") is None  # the read pool holds a connection now
+            cluster.stop()
+            back = threading.Timer(1.5, cluster.start)
+            back.start()
+            try:
+                found = through_database_restart(lambda: desk.store.live_for("conversation-1"), "check")
+            finally:
+                back.join()
+            assert found is not None and found.sender_id == "conversation-1"
+            assert desk.store.live_for("conversation-2") is None
+            database.dispose()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
