@@ -13,7 +13,7 @@ replays it for every message, and counts the stored events before every save. He
   is dropped, so Redis never serves a conversation with a hole.
 
 Commits of conversation events to PostgreSQL do not wait for the disk flush
-(synchronous_commit=off for this store's connections; TRACKER_SYNCHRONOUS_COMMIT=on restores
+(synchronous_commit=off for the connections that append the turns; TRACKER_SYNCHRONOUS_COMMIT=on restores
 it): a flush cost 4 to 8 ms per message here. A clean PostgreSQL restart loses nothing; a
 crash of the database server may lose its last fraction of a second of conversation events,
 which the live copy in Redis still holds. Tickets are never written this way (bot/tickets).
@@ -35,7 +35,7 @@ from typing import Any
 import redis
 import sqlalchemy as sa
 import ujson
-from rasa.core.tracker_store import is_postgresql_url
+from rasa.core.tracker_store import create_engine_kwargs, is_postgresql_url
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -76,9 +76,24 @@ return 1
 """
 
 
-def _without_flush_wait(connection: Any, _: Any) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SET synchronous_commit TO off")
+def _appending_engine(url: sa.engine.URL, synchronous_commit: str) -> sa.engine.Engine:
+    """The engine of the turns' INSERTs on PostgreSQL.
+
+    A turn's INSERT is one statement, atomic by itself: on connections of their own in
+    autocommit and not pre-pinged, it is one round trip instead of four (ping, BEGIN, INSERT,
+    COMMIT). A connection a restart killed fails once; the retry of through_database_restart
+    gets a new one. synchronous_commit is set when each connection starts (libpq options).
+    """
+    kwargs = create_engine_kwargs(url)
+    connect_args = dict(kwargs.pop("connect_args", {}))
+    connect_args["options"] = " ".join(
+        part for part in (connect_args.get("options"), f"-c synchronous_commit={synchronous_commit}") if part
+    )
+    kwargs.pop("pool_size", None)
+    kwargs.pop("max_overflow", None)
+    return sa.create_engine(
+        url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=8, connect_args=connect_args, **kwargs
+    )
 
 
 @functools.cache
@@ -120,9 +135,9 @@ class LiveTrackerStore(EnvSQLTrackerStore):
         """`redis_url` defaults to LOCK_STORE_URL (the lock's Redis); empty: SQL alone."""
         super().__init__(domain=domain, **kwargs)
         settings = Settings.from_env()
-        if is_postgresql_url(self.engine.url) and settings.tracker_synchronous_commit == "off":
-            sa.event.listen(self.engine, "connect", _without_flush_wait)
-            self.engine.dispose()  # the connection that created the tables has not run it
+        self._appends = self.engine
+        if is_postgresql_url(self.engine.url):
+            self._appends = _appending_engine(self.engine.url, settings.tracker_synchronous_commit)
         url = settings.lock_store_url if redis_url is None else redis_url
         self.red: redis.Redis | None = redis_client(url) if url else None
         self._append = self.red.register_script(_APPEND) if self.red is not None else None
@@ -237,7 +252,7 @@ class LiveTrackerStore(EnvSQLTrackerStore):
 
         def insert() -> None:
             # One INSERT for all of the turn's events (Rasa adds one ORM object per event).
-            with self.engine.begin() as connection:
+            with self._appends.begin() as connection:
                 connection.execute(self.SQLEvent.__table__.insert(), rows)
 
         through_database_restart(insert, "tracker save")

@@ -4,6 +4,8 @@ session, SQL keeps the record, and neither a lost Redis nor a second server lose
 from __future__ import annotations
 
 import asyncio
+import shutil
+import threading
 import uuid
 from collections.abc import Iterator
 
@@ -14,9 +16,11 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.live_sessions import key as live_key
 from bot.privacy.conversations import Conversations
+from bot.settings import PROJECT_ROOT
 from rasa_addons.importer import project_domain
 from rasa_addons.tracker_store import LiveTrackerStore
 from tools.databases import REDIS_URL, throwaway_postgres
+from tools.services import private_postgres
 
 DOMAIN = project_domain()
 
@@ -162,3 +166,38 @@ def test_a_conversation_deleted_for_privacy_is_not_read_back_from_redis(database
         conversations.dispose()
     assert asyncio.run(live.retrieve(sender)) is None  # neither in SQL nor in the live copy
     assert texts(asyncio.run(live.retrieve(other))) == ["someone else"]
+
+
+@pytest.mark.parametrize("setting", ["off", "on"])
+def test_turns_are_appended_with_the_configured_flush_wait(
+    database: str, setting: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRACKER_SYNCHRONOUS_COMMIT", setting)
+    live, sender = store(database), uuid.uuid4().hex
+    say(live, sender, "one")  # appended through the appending connections
+    with live._appends.connect() as connection:
+        assert connection.exec_driver_sql("SHOW synchronous_commit").scalar() == setting
+    assert texts(sql_view(database, sender)) == ["one"]
+
+
+@pytest.mark.slow
+def test_a_turn_saved_while_postgresql_restarts_is_kept() -> None:
+    """The appending connections are not pre-pinged: the one the restart killed fails once, and
+    the save's retry writes the turn on a new one."""
+    folder = PROJECT_ROOT / "var" / "tests" / f"postgres-{uuid.uuid4().hex[:8]}"  # postgres can read it
+    try:
+        with private_postgres(folder) as cluster:
+            live, sender = store(cluster.url()), uuid.uuid4().hex
+            say(live, sender, "before")
+            cluster.stop()
+            back = threading.Timer(1.5, cluster.start)
+            back.start()
+            try:
+                say(live, sender, "during")
+            finally:
+                back.join()
+            assert texts(sql_view(cluster.url(), sender)) == ["before", "during"]
+            live.engine.dispose()
+            live._appends.dispose()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
