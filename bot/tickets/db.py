@@ -97,6 +97,7 @@ class Database:
 
     def dispose(self) -> None:
         """Closes the database connections."""
+        self.engine.dispose()
         reads = self.__dict__.get("_reads")  # only if a read made them
         if reads is not None:
             reads.dispose()

@@ -10,6 +10,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from pytest_httpserver import HTTPServer
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from bot.__main__ import main
 from bot.handoff import Handoffs
@@ -25,7 +27,7 @@ from bot.handoff.models import (
     reminders,
 )
 from bot.handoff.reminders import WAITS
-from bot.handoff.store import DUPLICATE, KEPT, NEW
+from bot.handoff.store import DUPLICATE, KEPT, NEW, HandoffStore
 from bot.handoff.webhooks import AgentEvent
 from bot.retrying import through_database_restart
 from bot.settings import PROJECT_ROOT, HandoffSettings, HelpdeskSettings
@@ -36,6 +38,7 @@ from bot.tickets.migrate import upgrade
 from bot.tickets.models import tickets
 from bot.tickets.request import TicketRequest
 from bot.tickets.store import TicketStore
+from tools.databases import ADMIN_URL, throwaway_postgres
 from tools.services import private_postgres
 
 START = datetime(2026, 12, 3, 10, 0, tzinfo=timezone.utc)
@@ -294,3 +297,20 @@ def test_the_handoff_check_of_every_message_waits_out_a_postgresql_restart(
             database.dispose()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_disposing_the_database_closes_every_connection_the_check_used() -> None:
+    """The staff commands and the servers' shutdown dispose the database: nothing stays open."""
+    with throwaway_postgres("dispose") as url:
+        database = Database(url)
+        upgrade(database.engine)
+        assert HandoffStore(database).live_for("conversation-1") is None  # both pools used
+        database.dispose()
+        admin = create_engine(ADMIN_URL, future=True)
+        with admin.connect() as connection:
+            open_ones = connection.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE datname = :name"),
+                {"name": make_url(url).database},
+            ).scalar()
+        admin.dispose()
+        assert open_ones == 0
