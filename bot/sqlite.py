@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import event
@@ -30,10 +31,18 @@ def is_sqlite_file(url: str | URL) -> bool:
     return parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
 
 
+def create_folder(url: str | URL) -> None:
+    """A SQLite file's folder, created when missing (SQLite creates the file, not the folder)."""
+    if is_sqlite_file(url):
+        Path(str(make_url(url).database)).parent.mkdir(parents=True, exist_ok=True)
+
+
 def file_engine_options(url: str | URL) -> dict[str, Any]:
-    """create_engine() options for `url`: a pool of kept connections for a SQLite file."""
+    """create_engine() options for `url`: a pool of kept connections for a SQLite file (its
+    folder created when missing)."""
     if not is_sqlite_file(url):
         return {}
+    create_folder(url)
     return {"poolclass": QueuePool, "connect_args": {"check_same_thread": False}}
 
 

@@ -26,7 +26,6 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,11 +34,10 @@ import sqlalchemy as sa
 from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockStore, RedisLockStore, TicketLock
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.utils.endpoints import EndpointConfig
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
 from bot.settings import Settings
-from bot.sqlite import file_engine_options, is_sqlite_file, write_ahead
+from bot.sqlite import create_folder, file_engine_options, write_ahead
 from rasa_addons import local_actions, patches
 
 logger = logging.getLogger(__name__)
@@ -59,8 +57,7 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         local_actions.start_if_in_process()
         settings = Settings.from_env()
         url = host or settings.tracker_db_url
-        if is_sqlite_file(url):
-            Path(str(make_url(url).database)).parent.mkdir(parents=True, exist_ok=True)
+        create_folder(url)  # before Rasa creates its engine and tables
         super().__init__(host=url, **kwargs)
         # Rasa builds its engine without pool_pre_ping and offers no option for it: the same
         # engine again, with it (the tables exist by now), and for a SQLite file kept

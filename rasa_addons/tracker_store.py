@@ -44,6 +44,7 @@ from rasa.shared.utils.common import all_subclasses
 
 from bot.live_sessions import key as live_key
 from bot.live_sessions import redis_client
+from bot.postgres import one_round_trip_engine
 from bot.retrying import through_database_restart
 from bot.settings import Settings
 from rasa_addons.stores import EnvSQLTrackerStore
@@ -77,23 +78,12 @@ return 1
 
 
 def _appending_engine(url: sa.engine.URL, synchronous_commit: str) -> sa.engine.Engine:
-    """The engine of the turns' INSERTs on PostgreSQL.
-
-    A turn's INSERT is one statement, atomic by itself: on connections of their own in
-    autocommit and not pre-pinged, it is one round trip instead of four (ping, BEGIN, INSERT,
-    COMMIT). A connection a restart killed fails once; the retry of through_database_restart
-    gets a new one. synchronous_commit is set when each connection starts (libpq options).
-    """
-    kwargs = create_engine_kwargs(url)
-    connect_args = dict(kwargs.pop("connect_args", {}))
-    connect_args["options"] = " ".join(
-        part for part in (connect_args.get("options"), f"-c synchronous_commit={synchronous_commit}") if part
-    )
-    kwargs.pop("pool_size", None)
-    kwargs.pop("max_overflow", None)
-    return sa.create_engine(
-        url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=8, connect_args=connect_args, **kwargs
-    )
+    """The engine of the turns' INSERTs on PostgreSQL: a turn's INSERT is one statement, atomic
+    by itself, so one round trip (bot/postgres.py). synchronous_commit is set when each
+    connection starts (libpq options), beside Rasa's own (a schema's search path)."""
+    options = create_engine_kwargs(url).get("connect_args", {}).get("options")
+    flush = f"-c synchronous_commit={synchronous_commit}"
+    return one_round_trip_engine(url, connect_args={"options": f"{options} {flush}" if options else flush})
 
 
 @functools.cache

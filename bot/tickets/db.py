@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.sqlite import file_engine_options, is_sqlite_file, write_ahead
+from bot.postgres import one_round_trip_engine
+from bot.sqlite import file_engine_options, write_ahead
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
@@ -42,14 +42,11 @@ def _serialise_sqlite_writes(engine: Engine) -> None:
 
 def engine_for(url: str) -> Engine:
     """An engine for `url`; a SQLite file's folder is created when missing."""
-    parsed = make_url(url)
-    is_sqlite = parsed.get_backend_name() == "sqlite"
+    is_sqlite = make_url(url).get_backend_name() == "sqlite"
     options = file_engine_options(url)
     connect_args: dict[str, Any] = options.pop("connect_args", {})
     if is_sqlite:
         connect_args["timeout"] = SQLITE_BUSY_TIMEOUT_SECONDS
-        if is_sqlite_file(url):
-            Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
     engine: Engine = create_engine(url, future=True, pool_pre_ping=True, connect_args=connect_args, **options)
     if is_sqlite:
         _serialise_sqlite_writes(engine)
@@ -79,13 +76,8 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A connection for one Core read on every message's path (the live-handoff check),
-        whose caller waits out a database restart (bot.retrying.through_database_restart).
-
-        On PostgreSQL its connections are in autocommit and not pre-pinged: one round trip
-        instead of four (ping, BEGIN, SELECT, COMMIT), from a small pool of their own. A
-        connection that died with a restart fails the read, SQLAlchemy drops the pool's
-        connections, and the caller's retry gets a new one. Elsewhere: the engine's own.
-        """
+        whose caller waits out a database restart: on PostgreSQL one round trip
+        (bot/postgres.py); elsewhere the engine's own."""
         with (self._reads or self.engine).connect() as connection:
             yield connection
 
@@ -93,7 +85,7 @@ class Database:
     def _reads(self) -> Engine | None:
         if self.engine.dialect.name != "postgresql":
             return None
-        return create_engine(self.url, future=True, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=4)
+        return one_round_trip_engine(self.url)
 
     def dispose(self) -> None:
         """Closes the database connections."""
